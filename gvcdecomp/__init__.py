@@ -1,0 +1,38 @@
+"""gvcdecomp: where the value in a country's exports is created.
+
+Load a multi-regional input-output table, build its Leontief model once, and
+decompose gross exports into domestic and foreign value added::
+
+    import gvcdecomp as gd
+    t = gd.load_wiod2013(2011)
+    r = gd.decompose(t, "wwz")      # xarray.Dataset (exporter, sector, importer)
+"""
+
+from .errors import (
+    DataNotFoundError,
+    FileFormatError,
+    GVCError,
+    LabelError,
+    OptionError,
+    OutputError,
+    ShapeError,
+    SingularMatrixError,
+    TableError,
+    UnknownLabelError,
+    ValueNotFiniteError,
+)
+from .examples import tiny_table
+from .methods import METHODS, decompose
+from .methods.wwz import summarize as wwz_summary
+from .panel import Panel
+from .sources.wiod2013 import load_wiod2013
+from .table import BalanceWarning, IOTable
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "IOTable", "Panel", "decompose", "METHODS", "load_wiod2013", "tiny_table", "wwz_summary",
+    "BalanceWarning", "GVCError", "TableError", "ShapeError", "LabelError",
+    "ValueNotFiniteError", "OutputError", "SingularMatrixError", "DataNotFoundError",
+    "FileFormatError", "UnknownLabelError", "OptionError",
+]  # fmt: skip

@@ -1,0 +1,42 @@
+"""Labelled xarray results shared by the methods."""
+
+from __future__ import annotations
+
+import xarray as xr
+
+
+def result_dataset(table, variables: dict, dims: tuple, coords: dict, method: str, reference: str, **options) -> xr.Dataset:
+    """Wrap arrays of one table into a Dataset with the table's codes and provenance.
+
+    ``variables`` maps names to arrays of dimensions ``dims``, or (when ``dims``
+    is None) to ``(dims, array)`` pairs.
+
+    A table with a year gets a scalar ``year`` coordinate, so that results of
+    several years concatenate along ``year``.
+    """
+    ds = xr.Dataset(
+        {k: v if dims is None else (dims, v) for k, v in variables.items()}, coords=coords
+    )
+    if table.year is not None:
+        ds = ds.assign_coords(year=table.year)
+    ds.attrs = {
+        "method": method,
+        "reference": reference,
+        "units": table.units,
+        "source": table.source,
+        "gross_output": table.output,
+        **{f"option_{k}": str(v) for k, v in options.items()},
+    }
+    return ds
+
+
+def bilateral_dataset(table, variables: dict, method: str, reference: str, **options) -> xr.Dataset:
+    """Result with dimensions (exporter, sector, importer)."""
+    coords = {
+        "exporter": list(table.countries),
+        "sector": list(table.sectors),
+        "importer": list(table.countries),
+    }
+    return result_dataset(
+        table, variables, ("exporter", "sector", "importer"), coords, method, reference, **options
+    )
