@@ -21,7 +21,10 @@ class LeontiefCore:
 
     - ``A = Z x̂⁻¹`` (GN, GN), technical coefficients; a column with zero output
       gets zero coefficients;
-    - ``v = 1 - u A`` (GN,), value added per unit of output (0 for zero output);
+    - ``v = 1 - u A`` (GN,), value added per unit of output; a sector with no
+      output (or a negative row sum, see :class:`IOTable`) has v = 1, so that
+      what it delivers (a stock draw-down) counts as its own value added and
+      every unit of every flow is value added somewhere (``u V̂ B = u``);
     - ``B = (I - A)⁻¹`` (GN, GN), the global Leontief inverse, by LAPACK
       ``getrf``/``getri``; ``condition`` is the 1-norm condition number of I - A.
 
@@ -43,7 +46,7 @@ class LeontiefCore:
         x = table.x
         inv_x = np.divide(1.0, x, out=np.zeros(n), where=x > 0)
         self.A = table.Z * inv_x
-        self.v = np.where(x > 0, 1.0 - self.A.sum(axis=0), 0.0)
+        self.v = 1.0 - self.A.sum(axis=0)
         self.B, self.condition = _inverse(np.eye(n) - self.A, table._name + ": I - A")
 
     @cached_property

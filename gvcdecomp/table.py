@@ -57,6 +57,12 @@ class IOTable:
     units : str, optional
         Units of the flows, e.g. ``"millions of US dollars, current prices"``.
 
+    A sector whose row sum is negative (negative final demand, a stock
+    draw-down, with no intermediate inputs, as in a few cells of WIOD) or zero
+    gets zero input coefficients; a warning names it. Inputs bought by a sector
+    with no output are moved to the buying country's last final-demand category
+    (for WIOD: changes in inventories), with a warning, so that x = BY holds.
+
     Units are those of the data (WIOD: millions of US dollars, current prices).
     Raises :class:`~gvcdecomp.errors.TableError` subclasses on malformed input.
     """
@@ -124,7 +130,8 @@ class IOTable:
         else:
             raise OutputError(f'output must be "rowsum" or "stored", got {output!r}')
         self.output = output
-        self._check_output()
+        self._check_output(rowsum)
+        self._reclassify_inputs_without_output()
 
     # -- construction helpers -------------------------------------------------
     @property
@@ -147,7 +154,7 @@ class IOTable:
                 f"first at row {self.row_labels[idx[0]]}: {a[idx]}"
             )
 
-    def _check_output(self):
+    def _check_output(self, rowsum):
         x = self.x
         neg = np.flatnonzero(x < 0)
         # A negative row sum with no inputs is negative final demand (a stock
@@ -171,8 +178,8 @@ class IOTable:
         if not (x > 0).any():
             raise OutputError(f"{self._name}: gross output is zero in every row")
         if self.x_stored is not None:
-            gap = np.abs(self.x_stored - self.x) > OUTPUT_GAP_WARN * np.abs(self.x_stored)
-            gap &= np.abs(self.x_stored - self.x) > 1e-9
+            diff = np.abs(self.x_stored - rowsum)
+            gap = (diff > OUTPUT_GAP_WARN * np.abs(self.x_stored)) & (diff > 1e-9)
             if gap.any():
                 rows = np.flatnonzero(gap)
                 warnings.warn(
@@ -185,7 +192,8 @@ class IOTable:
                     stacklevel=3,
                 )
         va = self.value_added
-        neg = np.flatnonzero((va < -1e-9 * np.maximum(self.x, 1.0)) & (self.x > 0))
+        uses_inputs = np.abs(self.Z).sum(axis=0) > 0
+        neg = np.flatnonzero((va < -1e-9 * np.maximum(self.x, 1.0)) & uses_inputs)
         if neg.size:
             warnings.warn(
                 f"{self._name}: intermediate inputs exceed gross output (negative value "
@@ -194,6 +202,25 @@ class IOTable:
                 BalanceWarning,
                 stacklevel=3,
             )
+
+    def _reclassify_inputs_without_output(self):
+        # Inputs bought by a sector with no output cannot enter A (x_j = 0), and
+        # dropping them would break x = BY; they are treated as final use
+        # (stock building) of the buying country, in the last category.
+        cols = np.flatnonzero((self.x <= 0) & (np.abs(self.Z).sum(axis=0) > 0))
+        if not cols.size:
+            return
+        for j in cols:
+            self.Y[:, j // self.N, -1] += self.Z[:, j]
+            self.Z[:, j] = 0.0
+        warnings.warn(
+            f"{self._name}: sector(s) "
+            + ", ".join(self.row_labels[j] for j in cols[:10])
+            + f" have no output but buy inputs; those inputs are counted as final use "
+            f"({self.fd_categories[-1]}) of the buying country",
+            BalanceWarning,
+            stacklevel=3,
+        )
 
     # -- shape and labels -------------------------------------------------------
     @property

@@ -1,0 +1,284 @@
+"""Long-run WIOD (1965–2000): per-year R data files and the publisher's long CSV."""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import FileFormatError, UnknownLabelError
+from ..panel import Panel
+from ..table import IOTable
+from .paths import find_file
+
+SOURCE = "wiod_longrun"
+YEARS = range(1965, 2001)
+UNITS = "millions of US dollars, current prices"
+#: Final-demand categories per destination, in the order of the table's columns.
+FD_CATEGORIES = ("CONS_h", "CONS_g", "GFCF", "INV")
+#: Pseudo-country of the total rows and memo columns.
+TOTAL = "xTOT"
+#: Rows that, added to the intermediate inputs, make up gross output (xGO):
+#: value added, taxes less subsidies on products, statistical discrepancy,
+#: purchases by non-residents and by residents abroad, international margins.
+VA_ROWS = ("xVA", "xTXSP", "xSD", "xPURNR", "xPURR", "xMRG_int")
+#: Total rows and memo columns that are read or knowingly ignored.
+TOTAL_ROWS = ("xII", *VA_ROWS, "xGO")
+MEMO_COLUMNS = ("xX", "xM", "xMRG_int", "xGO")
+#: Label columns of the R data frames.
+RDA_LABELS = ("IndustryCode_isic3", "IndustryDescription", "Country", "Year")
+#: Columns of the publisher's long CSV that are read.
+CSV_COLUMNS = ("row_country", "row_isic3", "col_country", "col_isic3", "year", "value")
+HINT = (
+    "The publisher's long CSV lr_wiod_wiot_final_filled.csv is distributed on the Long-run "
+    "WIOD page of the University of Groningen (GGDC); per-year R files WIODlr_WIOT_YYYY.rda "
+    "are in the GitHub repository Carol-seven/ionet_ext, folder 'WIOD long-run/'"
+)
+
+
+def load_wiod_longrun(years, path=None, output: str = "rowsum"):
+    """Load long-run WIOD world input-output tables (Woltjer, Gouma & Timmer 2021).
+
+    Parameters
+    ----------
+    years : int or iterable of int
+        One year (returns an :class:`~gvcdecomp.table.IOTable`) or several
+        (returns a :class:`~gvcdecomp.panel.Panel`), within 1965–2000.
+    path : str or Path, optional
+        A file, or a folder holding the files. Default: ``$GVCDECOMP_DATA_DIR/wiod_longrun/``
+        then the per-user cache ``~/.cache/gvcdecomp/wiod_longrun/``.
+    output : {"rowsum", "stored"}
+        Gross output used by the model (see :class:`~gvcdecomp.table.IOTable`).
+
+    Returns
+    -------
+    IOTable or Panel
+        25 countries plus the rest of the world (``xROW``) x 23 industries
+        (ISIC Rev. 3 based: AtB, C, D15t16, ..., LtQ); ``Z`` intermediate use;
+        ``Y`` final use by destination and category ``CONS_h`` (households),
+        ``CONS_g`` (government), ``GFCF`` (fixed capital formation), ``INV``
+        (inventory changes); ``x_stored`` the published gross output
+        ``xTOT_xGO``; ``va_stored`` the sum of the rows xVA, xTXSP, xSD, xPURNR,
+        xPURR and xMRG_int, so that ``Z.sum(0) + va_stored = xGO``.
+        Millions of US dollars, current prices.
+
+    Notes
+    -----
+    Files are recognised by name, case-insensitively: ``WIODlr_WIOT_YYYY.rda``
+    (one R data.frame per year; preferred when both are present) or the
+    publisher's long CSV ``lr_wiod_wiot_final_filled.csv`` with columns
+    ``row_country, row_isic3, col_country, col_isic3, year, value`` (others,
+    such as ``row_id``/``col_id``, are ignored; cells absent from the long file
+    are zero). The CSV is scanned in full for every year asked for, so a panel
+    read from it costs one pass over the file per year.
+
+    Countries, industries and columns are identified by their labels, never by
+    position; a file whose labels do not form a complete table raises
+    :class:`~gvcdecomp.errors.FileFormatError`.
+
+    Reference: Woltjer, P., Gouma, R. and Timmer, M. P. (2021), "Long-run World
+    Input-Output Database: Version 1.0 Sources and Methods", GGDC Research
+    Memorandum 190, University of Groningen.
+    """
+    if np.ndim(years) == 0:
+        return _load_year(_check_year(years), path, output)
+    years = [_check_year(y) for y in years]
+    return Panel(years, lambda y: _load_year(y, path, output), SOURCE)
+
+
+def _check_year(year) -> int:
+    if isinstance(year, bool) or not isinstance(year, int | np.integer) or year not in YEARS:
+        raise UnknownLabelError(
+            f"the long-run WIOD has the years {YEARS[0]}–{YEARS[-1]}; got {year!r}"
+        )
+    return int(year)
+
+
+def _load_year(year: int, path, output: str) -> IOTable:
+    patterns = [rf"wiodlr_wiot_{year}\.rda", r"lr_wiod_wiot_final_filled\.csv"]
+    f = find_file(SOURCE, patterns, path, HINT)
+    if f.suffix.lower() == ".csv":
+        rows, cols, values = read_long_csv(f, year)
+    else:
+        rows, cols, values = read_rda(f, year)
+    parts = assemble(f, rows, cols, values)
+    return IOTable(
+        **parts, output=output, year=year, source=f"long-run WIOD ({f.name})", units=UNITS
+    )
+
+
+def read_rda(file: Path, year: int):
+    """Row labels, column labels and values of one ``WIODlr_WIOT_YYYY.rda``.
+
+    Returns ``(rows, cols, values)``: rows and columns as lists of
+    ``(country, code)`` pairs and the (rows, cols) float array.
+    """
+    import rdata
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            obj = rdata.read_rda(str(file))
+    except Exception as e:  # rdata raises many types on corrupt input
+        raise FileFormatError(
+            f"{file}: not a readable R data file ({type(e).__name__}: {e})"
+        ) from e
+    name = f"WIODlr_WIOT_{year}"
+    if name not in obj:
+        raise FileFormatError(f"{file}: expected an object {name!r}, found {list(obj)}")
+    df = obj[name]
+    if not isinstance(df, pd.DataFrame):
+        raise FileFormatError(f"{file}: object {name} is a {type(df).__name__}, not a data.frame")
+    df.columns = [str(c) for c in df.columns]
+    missing = [c for c in RDA_LABELS if c not in df.columns]
+    if missing:
+        raise FileFormatError(f"{file}: object {name} lacks the label column(s) {missing}")
+    years = pd.to_numeric(df["Year"], errors="coerce").to_numpy()
+    if not (years == year).all():
+        found = sorted({str(y) for y in years if y != year})[:5]
+        raise FileFormatError(f"{file}: column Year holds {', '.join(found)}, not only {year}")
+    value_cols = [c for c in df.columns if c not in RDA_LABELS]
+    bad = [c for c in value_cols if not pd.api.types.is_numeric_dtype(df[c])]
+    if bad:
+        raise FileFormatError(f"{file}: non-numeric value column(s) {bad[:5]}")
+    cols = [_split_column(file, c) for c in value_cols]
+    rows = list(zip(df["Country"].astype(str), df["IndustryCode_isic3"].astype(str)))
+    return rows, cols, df[value_cols].to_numpy(dtype=np.float64)
+
+
+def _split_column(file, name: str) -> tuple[str, str]:
+    country, sep, code = name.partition("_")
+    if not sep or not country or not code:
+        raise FileFormatError(f"{file}: column {name!r} is not named COUNTRY_code")
+    return country, code
+
+
+def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
+    """Row labels, column labels and values of one year of the publisher's long CSV.
+
+    Same return value as :func:`read_rda`; rows and columns are ordered as they
+    first appear in the file, and cells absent from the file are zero.
+    """
+    try:
+        with open(file, newline="", encoding="utf-8-sig") as fh:
+            head = fh.readline()
+        sep = csv.Sniffer().sniff(head, delimiters=",;\t").delimiter
+        header = [h.strip().strip('"') for h in head.rstrip("\r\n").split(sep)]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise FileFormatError(f"{file}: cannot read a CSV header ({type(e).__name__}: {e})") from e
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        raise FileFormatError(
+            f"{file}: the long CSV lacks the column(s) {missing}; header is {header[:10]}"
+        )
+    labels = dict.fromkeys(CSV_COLUMNS[:4], str)
+    parts = []
+    try:
+        reader = pd.read_csv(
+            file, sep=sep, usecols=list(CSV_COLUMNS), dtype=labels, chunksize=chunksize,
+            encoding="utf-8-sig",
+        )  # fmt: skip
+        for chunk in reader:
+            y = pd.to_numeric(chunk["year"], errors="coerce")
+            parts.append(chunk[y == year])
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise FileFormatError(f"{file}: unreadable long CSV ({type(e).__name__}: {e})") from e
+    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CSV_COLUMNS)
+    if long.empty:
+        raise FileFormatError(f"{file}: holds no rows for the year {year}")
+    value = pd.to_numeric(long["value"], errors="coerce").to_numpy(dtype=np.float64)
+    if np.isnan(value).any():
+        i = int(np.flatnonzero(np.isnan(value))[0])
+        raise FileFormatError(
+            f"{file}: {int(np.isnan(value).sum())} missing or non-numeric value(s) in {year}, "
+            f"e.g. row {long['row_country'].iat[i]}_{long['row_isic3'].iat[i]}, column "
+            f"{long['col_country'].iat[i]}_{long['col_isic3'].iat[i]}"
+        )
+    ri, rows = pd.factorize(pd.MultiIndex.from_arrays([long["row_country"], long["row_isic3"]]))
+    ci, cols = pd.factorize(pd.MultiIndex.from_arrays([long["col_country"], long["col_isic3"]]))
+    flat = ri.astype(np.int64) * len(cols) + ci
+    if np.unique(flat).size != flat.size:
+        _, first, counts = np.unique(flat, return_index=True, return_counts=True)
+        i = int(first[np.argmax(counts > 1)])
+        raise FileFormatError(
+            f"{file}: the cell row {rows[ri[i]][0]}_{rows[ri[i]][1]}, column "
+            f"{cols[ci[i]][0]}_{cols[ci[i]][1]} appears more than once in {year}"
+        )
+    values = np.zeros((len(rows), len(cols)))
+    values[ri, ci] = value
+    return list(rows), list(cols), values
+
+
+def assemble(file, rows, cols, values) -> dict:
+    """Z, Y, x and va (keyword arguments of IOTable) from a labelled wide table.
+
+    ``rows``/``cols`` are ``(country, code)`` pairs. Countries and industries
+    are the row labels other than ``xTOT``, in order of first appearance; every
+    country x industry row and column, the four final-demand columns of every
+    country, the ``xTOT_xGO`` column and the total rows ``VA_ROWS`` must be
+    present exactly once.
+    """
+    dup = _first_duplicate(rows)
+    if dup:
+        raise FileFormatError(f"{file}: row {dup[0]}_{dup[1]} appears more than once")
+    dup = _first_duplicate(cols)
+    if dup:
+        raise FileFormatError(f"{file}: column {dup[0]}_{dup[1]} appears more than once")
+    countries = list(dict.fromkeys(c for c, _ in rows if c != TOTAL))
+    sectors = list(dict.fromkeys(i for c, i in rows if c != TOTAL))
+    if not countries:
+        raise FileFormatError(f"{file}: no country-industry rows")
+    row_at = {k: p for p, k in enumerate(rows)}
+    col_at = {k: p for p, k in enumerate(cols)}
+
+    def positions(keys, at, what):
+        missing = [f"{c}_{i}" for c, i in keys if (c, i) not in at]
+        if missing:
+            raise FileFormatError(
+                f"{file}: {len(missing)} {what} missing, e.g. {', '.join(missing[:5])}"
+            )
+        return np.array([at[k] for k in keys], dtype=np.intp)
+
+    cells = [(c, i) for c in countries for i in sectors]
+    r_z = positions(cells, row_at, "country-industry row(s)")
+    c_z = positions(cells, col_at, "intermediate-use column(s)")
+    c_y = positions(
+        [(c, "x" + k) for c in countries for k in FD_CATEGORIES], col_at, "final-demand column(s)"
+    )
+    c_x = positions([(TOTAL, "xGO")], col_at, "gross-output column(s)")[0]
+    r_va = positions([(TOTAL, r) for r in VA_ROWS], row_at, "value-added row(s)")
+    extra_rows = [f"{c}_{i}" for c, i in rows if c == TOTAL and i not in TOTAL_ROWS]
+    known = set(cells) | {(c, "x" + k) for c in countries for k in FD_CATEGORIES}
+    known |= {(TOTAL, m) for m in MEMO_COLUMNS}
+    extra_cols = [f"{c}_{i}" for c, i in cols if (c, i) not in known]
+    if extra_rows or extra_cols:
+        raise FileFormatError(
+            f"{file}: unexpected "
+            + "; ".join(
+                f"{what} {', '.join(e[:5])}"
+                for what, e in (("row(s)", extra_rows), ("column(s)", extra_cols))
+                if e
+            )
+        )
+    G, N = len(countries), len(sectors)
+    return {
+        "Z": values[np.ix_(r_z, c_z)],
+        "Y": values[np.ix_(r_z, c_y)].reshape(G * N, G, len(FD_CATEGORIES)),
+        "countries": countries,
+        "sectors": sectors,
+        "fd_categories": FD_CATEGORIES,
+        "x": values[r_z, c_x],
+        "va": values[np.ix_(r_va, c_z)].sum(axis=0),
+    }
+
+
+def _first_duplicate(keys):
+    seen = set()
+    for k in keys:
+        if k in seen:
+            return k
+        seen.add(k)
+    return None

@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+import gvcdecomp as gd
+from gvcdecomp.methods.wwz import GROUPS, TERMS
+
+from conftest import random_table
+from reference import wwz_terms
+
+
+def test_terms_match_plain_transcription(rtable):
+    ds = gd.decompose(rtable, "wwz")
+    ref = wwz_terms(rtable)
+    scale = ref["gexp"].max()
+    for k in (*TERMS, "gexp"):
+        np.testing.assert_allclose(ds[k].values, ref[k], rtol=1e-10, atol=1e-12 * scale, err_msg=k)
+
+
+def test_terms_sum_to_bilateral_exports(rtable):
+    ds = gd.decompose(rtable, "wwz")
+    total = sum(ds[k] for k in TERMS)
+    np.testing.assert_allclose(total.values, ds["gexp"].values, rtol=1e-12, atol=1e-12)
+    assert (ds["gexp"].values > 0).sum() > 0
+
+
+def test_zero_output_sector_and_negative_inventories():
+    t = random_table(3, 3, seed=7, zero_sector=True, negative_inventory=True)
+    ds = gd.decompose(t, "wwz")
+    ref = wwz_terms(t)
+    for k in TERMS:
+        np.testing.assert_allclose(ds[k].values, ref[k], rtol=1e-10, atol=1e-12, err_msg=k)
+    assert np.all(ds.sel(exporter="C0", sector="s1").to_array().values == 0)
+
+
+def test_result_is_labelled_with_table_codes():
+    t = random_table(3, 2, seed=4)
+    ds = gd.decompose(t, "wwz")
+    assert list(ds.exporter.values) == list(t.countries) == list(ds.importer.values)
+    assert list(ds.sector.values) == list(t.sectors)
+    assert int(ds.year) == t.year and ds.attrs["method"] == "wwz"
+    # importer == exporter is not trade
+    for c in t.countries:
+        assert float(abs(ds.sel(exporter=c, importer=c).to_array()).sum()) == 0.0
+
+
+def test_summary_groups_partition_exports(rtable):
+    sm = gd.wwz_summary(gd.decompose(rtable, "wwz").sum("importer"))
+    total = sum(sm[g] for g in GROUPS)
+    np.testing.assert_allclose(total.values, sm["gexp"].values, rtol=1e-12)
+    np.testing.assert_allclose((sm.PDC - sm.DDC - sm.FDC).values, 0, atol=1e-12)
+    share = sum(sm[f"{g}_share"] for g in GROUPS)
+    np.testing.assert_allclose(share.values[sm.gexp.values > 0], 1.0, rtol=1e-12)
+
+
+def test_dva_equals_leontief_domestic_content_minus_double_counting(rtable):
+    """DVA + RDV + DDC (domestic content) equals the Leontief DVA = V^s B^ss E^sr."""
+    w = gd.decompose(rtable, "wwz")
+    lo = gd.decompose(rtable, "leontief")
+    dom = sum(w[k] for g in ("DVA", "RDV", "DDC") for k in GROUPS[g])
+    np.testing.assert_allclose(dom.values, lo["DVA"].values, rtol=1e-10, atol=1e-12)
