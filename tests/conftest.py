@@ -16,6 +16,10 @@ def _data_root() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+# Loaders called without path= look in $GVCDECOMP_DATA_DIR: point it at the shared data.
+os.environ.setdefault("GVCDECOMP_DATA_DIR", str(_data_root()))
+
+
 def require_data(source: str) -> Path:
     """Folder of a shared data source; skips locally, fails in CI, when it is missing."""
     d = _data_root() / source

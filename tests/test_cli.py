@@ -1,0 +1,35 @@
+import re
+
+import pytest
+from gvcdecomp.cli import STUDY, main
+
+
+def test_reproduce_prints_study_figures(wiod2013_dir, capsys):
+    assert main(["reproduce", "--path", str(wiod2013_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "WWZ 2013 terms 1-5" in out
+    for country, value in STUDY.items():
+        line = next(l for l in out.splitlines() if l.startswith(country))
+        assert re.findall(r"\d+\.\d", line) == [f"{value:.1f}"] * 2  # reproduced, then the study's
+
+
+def test_reproduce_several_years_and_countries(wiod2013_dir, capsys):
+    assert main(["reproduce", "--path", str(wiod2013_dir), "--year", "2010-2011", "--countries", "KOR,TWN"]) == 0
+    out = capsys.readouterr().out
+    assert "2010" in out and "2011" in out and out.count("KOR") == 1
+
+
+def test_unknown_country_and_bad_year(wiod2013_dir, capsys):
+    assert main(["reproduce", "--path", str(wiod2013_dir), "--countries", "XXX"]) == 2
+    assert "unknown country 'XXX'" in capsys.readouterr().err
+    assert main(["reproduce", "--path", str(wiod2013_dir), "--year", "1990"]) == 2
+    assert "1995–2011" in capsys.readouterr().err
+    assert main(["reproduce", "--year", "soon"]) == 2
+
+
+def test_demo_when_no_data(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GVCDECOMP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert main(["reproduce"]) == 0
+    cap = capsys.readouterr()
+    assert "not found" in cap.err and "made-up" in cap.out and "AAA" in cap.out
