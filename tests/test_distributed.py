@@ -1,0 +1,23 @@
+import numpy as np
+import pytest
+import gvcdecomp as gd
+
+distributed = pytest.importorskip("distributed")
+
+
+def test_dask_panel_equals_in_process(wiod2013_dir):
+    panel = gd.load_wiod2013([2010, 2011], path=wiod2013_dir)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+        with distributed.Client(cluster) as client:
+            remote = gd.decompose(panel, "wwz", client=client, progress=False)
+    local = gd.decompose(panel, "wwz", progress=False)
+    assert list(remote.year.values) == [2010, 2011]
+    # workers run BLAS single-threaded, this process may not: sums differ in the last bits
+    for k in local.data_vars:
+        np.testing.assert_allclose(remote[k].values, local[k].values, rtol=1e-12, atol=1e-9)
+
+
+def test_bad_client():
+    panel = gd.Panel([2000], lambda y: gd.tiny_table(), "tiny")
+    with pytest.raises(gd.OptionError, match="client"):
+        gd.decompose(panel, "wwz", client="somewhere")
