@@ -1,4 +1,4 @@
-"""Command line: ``gvcdecomp reproduce``."""
+"""Command line: ``gvcdecomp reproduce`` and ``gvcdecomp check PATH``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .errors import DataNotFoundError, GVCError
 from .examples import tiny_table
 from .methods import decompose
 from .methods.wwz import GROUPS, summarize
+from .sources.registry import open_table
 from .sources.wiod2013 import load_wiod2013
 from .table import BalanceWarning
 
@@ -74,6 +75,32 @@ def demo() -> int:
     return 0
 
 
+def check(args) -> int:
+    """Validate a table file and print a report of its balance and problems."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            t = open_table(args.path)
+            cond = t.core.condition
+        except GVCError as e:
+            print(f"{args.path}: FAILED\n  {type(e).__name__}: {e}")
+            return 1
+    b = t.balance()
+    print(f"{args.path}: {t!r}")
+    print(f"  gross output used: {t.output} (x > 0 in {int((t.x > 0).sum())} of {t.n} rows)")
+    print(f"  rows: largest gap to published output {b['rows']['max_abs']:.6g} at {b['rows']['at']}, "
+          f"relative {b['rows']['max_rel']:.3g} at {b['rows']['at_rel']}")
+    if "columns" in b:
+        print(f"  columns: largest gap {b['columns']['max_abs']:.6g} at {b['columns']['at']}")
+    print(f"  negative value added: {b['negative_value_added']} column(s)")
+    print(f"  condition number of I - A (1-norm): {cond:.4g}")
+    for w in caught:
+        if issubclass(w.category, BalanceWarning):
+            print(f"  warning: {w.message}")
+    print("  OK" if not caught else f"  OK with {len(caught)} warning(s)")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="gvcdecomp", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -83,6 +110,9 @@ def main(argv=None) -> int:
     r.add_argument("--sector", default="c14", help="WIOD 2013 industry (default c14, Electrical and optical equipment)")
     r.add_argument("--path", default=None, help="WIOD 2013 file or folder (default: $GVCDECOMP_DATA_DIR/wiod2013)")
     r.set_defaults(func=reproduce)
+    c = sub.add_parser("check", help="validate a table file and report its balance and problems")
+    c.add_argument("path", help="a table file (WIOD 2013 RData/xlsx, long-run WIOD .rda, gvcdecomp .nc)")
+    c.set_defaults(func=check)
     args = p.parse_args(argv)
     # WIOD 2013 as rounded to whole millions differs from its published output in
     # hundreds of small rows; the library warns, the report need not.

@@ -33,3 +33,23 @@ def test_demo_when_no_data(tmp_path, monkeypatch, capsys):
     assert main(["reproduce"]) == 0
     cap = capsys.readouterr()
     assert "not found" in cap.err and "made-up" in cap.out and "AAA" in cap.out
+
+
+def test_check_reports_balance_and_warnings(wiod2013_dir, capsys):
+    assert main(["check", str(wiod2013_dir / "wiot_2002.RData")]) == 0
+    out = capsys.readouterr().out
+    assert "41 countries x 35 sectors" in out and "condition number" in out
+    assert "LVA_c24 have no output" in out  # the reclassified inputs are reported
+
+
+def test_check_fails_on_bad_files(tmp_path, capsys):
+    bad = tmp_path / "wiot_2002.RData"
+    bad.write_bytes(b"garbage")
+    assert main(["check", str(bad)]) == 1
+    assert "FileFormatError" in capsys.readouterr().out
+    other = tmp_path / "table.csv"
+    other.write_text("a,b\n")
+    assert main(["check", str(other)]) == 1
+    assert "matches no known source" in capsys.readouterr().out
+    assert main(["check", str(tmp_path / "missing.nc")]) == 1
+    assert "no such file" in capsys.readouterr().out
