@@ -21,17 +21,26 @@ from .errors import (
     UnknownLabelError,
     ValueNotFiniteError,
 )
+from . import indicators
 from .examples import tiny_table
 from .methods import METHODS, decompose
+from .methods.kww import kww_from_wwz
 from .methods.wwz import summarize as wwz_summary
 from .panel import Panel
+from .sources.niot import NationalTable, import_content_of_exports, load_niot
+from .sources.registry import load, open_table
 from .sources.wiod2013 import load_wiod2013
+from .sources.wiod_longrun import load_wiod_longrun
+from .storage import load_result, load_table, save_result, save_table
 from .table import BalanceWarning, IOTable
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "IOTable", "Panel", "decompose", "METHODS", "load_wiod2013", "tiny_table", "wwz_summary",
+    "IOTable", "Panel", "decompose", "METHODS", "load", "open_table", "load_wiod2013",
+    "tiny_table", "wwz_summary", "kww_from_wwz", "indicators", "load_wiod_longrun",
+    "load_niot", "NationalTable", "import_content_of_exports", "save_table", "load_table",
+    "save_result", "load_result",
     "BalanceWarning", "GVCError", "TableError", "ShapeError", "LabelError",
     "ValueNotFiniteError", "OutputError", "SingularMatrixError", "DataNotFoundError",
     "FileFormatError", "UnknownLabelError", "OptionError",

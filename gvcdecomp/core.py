@@ -28,11 +28,13 @@ class LeontiefCore:
     - ``B = (I - A)⁻¹`` (GN, GN), the global Leontief inverse, by LAPACK
       ``getrf``/``getri``; ``condition`` is the 1-norm condition number of I - A.
 
-    Computed on first use and cached: ``L_local`` (G, N, N), the domestic
+    Block quantities live in :class:`Regions` (``core.regions(groups)``), one
+    per partition of the countries, cached. For the plain country partition
+    the core also offers them as arrays: ``L_local`` (G, N, N), the domestic
     inverses ``L_ss = (I - A_ss)⁻¹``; ``vb_country`` (G, GN), ``V^t B^{t·}``:
     row t holds the value added of country t in one unit of each sector's
     output, ``sum_{j in t} v_j B_ji``; ``Bd`` (G, N, N), the diagonal blocks
-    ``B^{ss}`` (views into ``B``).
+    ``B^{ss}``.
 
     Raises :class:`~gvcdecomp.errors.SingularMatrixError` when I - A (or a
     domestic block) is singular or its reciprocal condition number is below
@@ -49,49 +51,168 @@ class LeontiefCore:
         self.v = 1.0 - self.A.sum(axis=0)
         self.B, self.condition = _inverse(np.eye(n) - self.A, table._name + ": I - A")
 
+    def regions(self, groups=None) -> "Regions":
+        """The table's countries, with ``groups`` merged into single regions.
+
+        ``groups`` maps a region name to its member countries, e.g.
+        ``{"EU": ["DEU", "FRA", ...]}``; trade among members is then domestic.
+        Cached per grouping. See :class:`Regions`.
+        """
+        key = None if not groups else tuple(sorted((k, tuple(v)) for k, v in groups.items()))
+        cache = self.__dict__.setdefault("_regions", {})
+        if key not in cache:
+            cache[key] = Regions(self, groups)
+        return cache[key]
+
+    # The country partition's blocks as (G, N, ...) arrays, for methods that
+    # work country by country.
     @cached_property
     def L_local(self) -> np.ndarray:
-        G, N = self.G, self.N
-        A4 = self.A.reshape(G, N, G, N)
-        out = np.empty((G, N, N))
-        for s in range(G):
-            out[s], _ = _inverse(
-                np.eye(N) - A4[s, :, s, :],
-                f"{self.table._name}: I - A_ss for {self.table.countries[s]}",
-            )
-        return out
+        return np.stack(self.regions().L_local)
 
     @cached_property
     def Bd(self) -> np.ndarray:
-        G, N = self.G, self.N
-        B4 = self.B.reshape(G, N, G, N)
-        return np.stack([B4[s, :, s, :] for s in range(G)])
+        return np.stack(self.regions().Bd)
 
-    @cached_property
+    @property
     def vb_country(self) -> np.ndarray:
-        G, N = self.G, self.N
-        return np.stack([self.v[t * N : (t + 1) * N] @ self.B[t * N : (t + 1) * N] for t in range(G)])
+        return self.regions().vb
 
     def local_times(self, w: np.ndarray) -> np.ndarray:
         """``L_ss w_s`` for every country s, for w of shape (GN,) or (GN, k)."""
-        G, N = self.G, self.N
-        ws = w.reshape(G, N, -1)
-        return np.einsum("gij,gjk->gik", self.L_local, ws).reshape(w.shape)
+        return self.regions().local_times(w)
 
     def diag_times(self, w: np.ndarray) -> np.ndarray:
         """``B^{ss} w_s`` for every country s, for w of shape (GN,) or (GN, k)."""
-        G, N = self.G, self.N
-        ws = w.reshape(G, N, -1)
-        return np.einsum("gij,gjk->gik", self.Bd, ws).reshape(w.shape)
+        return self.regions().diag_times(w)
 
     def times_blockdiag(self, w: np.ndarray) -> np.ndarray:
-        """``B^{rs} w_s`` for every pair (r, s), as a (GN, G) array.
+        """``B^{rs} w_s`` for every pair of countries (r, s), as a (GN, G) array."""
+        return self.regions().times_blockdiag(w)
 
-        Column s is ``B[:, s-block] @ w[s-block]``: B times the block-diagonal
-        matrix whose column s holds ``w_s``.
+
+class Regions:
+    """A partition of a table's rows into regions: single countries or groups.
+
+    Every block quantity of the Leontief model depends on the partition only:
+    with a group ``{"EU": members}`` the members' rows form one block, so
+    ``L^{EU,EU}``, ``B^{EU,EU}`` and "domestic" refer to the whole group. The
+    global inverse ``B`` is shared with the core; nothing here inverts more
+    than one region's block.
+
+    Attributes: ``names`` (G',) region names (groups first in the order given,
+    then the ungrouped countries in table order); ``owner`` (GN,) region of
+    each row; ``rows`` list of row indices per region; ``sector_of`` (GN,)
+    industry index of each row. Cached on first use: ``L_local`` and ``Bd``
+    (lists of the regions' local inverses ``(I - A_gg)⁻¹`` and diagonal blocks
+    ``B^{gg}``), ``vb`` (G', GN), ``V^g B^{g·}``.
+    """
+
+    def __init__(self, core, groups=None):
+        t = core.table
+        self.core = core
+        country_region, self.names = _partition(t.countries, groups)
+        self.G = len(self.names)
+        self.sector_of = np.tile(np.arange(t.N), t.G)
+        self.owner = np.repeat(country_region, t.N)
+        self.rows = [np.flatnonzero(self.owner == g) for g in range(self.G)]
+        self._country_region = country_region
+        self.is_countries = not groups
+
+    @cached_property
+    def L_local(self) -> list:
+        c, t = self.core, self.core.table
+        return [
+            _inverse(np.eye(r.size) - c.A[np.ix_(r, r)], f"{t._name}: I - A_ss for {name}")[0]
+            for name, r in zip(self.names, self.rows)
+        ]
+
+    @cached_property
+    def Bd(self) -> list:
+        return [self.core.B[np.ix_(r, r)] for r in self.rows]
+
+    @cached_property
+    def vb(self) -> np.ndarray:
+        return self.indicator(self.core.v) @ self.core.B
+
+    def indicator(self, w: np.ndarray) -> np.ndarray:
+        """(G', GN) matrix with ``w_j`` in row ``owner[j]``, column j, zero elsewhere.
+
+        ``indicator(v) @ B`` sums ``v_j B_j·`` by region.
         """
-        G, N = self.G, self.N
-        return np.einsum("rsj,sj->rs", self.B.reshape(self.n, G, N), w.reshape(G, N))
+        D = np.zeros((self.G, w.size))
+        D[self.owner, np.arange(w.size)] = w
+        return D
+
+    def local_times(self, w: np.ndarray) -> np.ndarray:
+        """``L_gg w_g`` for every region g; w of shape (GN,) or (GN, k)."""
+        out = np.empty_like(w, dtype=float)
+        for L, r in zip(self.L_local, self.rows):
+            out[r] = L @ w[r]
+        return out
+
+    def diag_times(self, w: np.ndarray) -> np.ndarray:
+        """``B^{gg} w_g`` for every region g; w of shape (GN,) or (GN, k)."""
+        out = np.empty_like(w, dtype=float)
+        for Bg, r in zip(self.Bd, self.rows):
+            out[r] = Bg @ w[r]
+        return out
+
+    def times_blockdiag(self, w: np.ndarray) -> np.ndarray:
+        """``B^{rg} w_g`` for every pair of regions (r, g), as a (GN, G') array."""
+        return self.core.B @ self.indicator(w).T
+
+    def columns(self, M: np.ndarray) -> np.ndarray:
+        """Columns of a (GN, G) by-country array summed into regions: (GN, G')."""
+        out = np.zeros((M.shape[0], self.G))
+        np.add.at(out.T, self._country_region, M.T)
+        return out
+
+    def exports(self, table) -> np.ndarray:
+        """Gross exports of each row to each other region: (GN, G')."""
+        E = self.columns(table.Zc + table.Yc)
+        E[np.arange(E.shape[0]), self.owner] = 0.0
+        return E
+
+    def by_region_sector(self, a: np.ndarray) -> np.ndarray:
+        """Rows of a (GN, ...) array summed into (G', N, ...): a group adds its members."""
+        N = self.core.N
+        if self.is_countries:
+            return a.reshape(self.G, N, *a.shape[1:])
+        out = np.zeros((self.G, N, *a.shape[1:]))
+        np.add.at(out, (self.owner, self.sector_of), a)
+        return out
+
+
+def _partition(countries, groups):
+    """Region index of each country, and the region names."""
+    from .errors import OptionError, UnknownLabelError
+
+    if not groups:
+        return np.arange(len(countries)), tuple(countries)
+    region = np.full(len(countries), -1)
+    names = []
+    for name, members in groups.items():
+        if isinstance(members, str):
+            raise OptionError(f"group {name!r}: give a list of country codes, not the string {members!r}")
+        if name in countries and name not in members:
+            raise OptionError(f"group name {name!r} is also a country of the table outside the group")
+        if not members:
+            raise OptionError(f"group {name!r} has no members")
+        for m in members:
+            if m not in countries:
+                raise UnknownLabelError(
+                    f"group {name!r}: unknown country {m!r}; the table has {', '.join(countries)}"
+                )
+            i = countries.index(m)
+            if region[i] >= 0:
+                raise OptionError(f"country {m!r} is in two groups: {names[region[i]]!r} and {name!r}")
+            region[i] = len(names)
+        names.append(str(name))
+    for i in np.flatnonzero(region < 0):
+        region[i] = len(names)
+        names.append(countries[i])
+    return region, tuple(names)
 
 
 def _inverse(M: np.ndarray, what: str) -> tuple[np.ndarray, float]:

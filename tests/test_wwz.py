@@ -57,3 +57,40 @@ def test_dva_equals_leontief_domestic_content_minus_double_counting(rtable):
     lo = gd.decompose(rtable, "leontief")
     dom = sum(w[k] for g in ("DVA", "RDV", "DDC") for k in GROUPS[g])
     np.testing.assert_allclose(dom.values, lo["DVA"].values, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("groups", [{"AB": ["C0", "C2"]}, {"X": ["C1"]}, {"P": ["C3", "C0"], "Q": ["C1", "C2"]}])
+def test_country_groups_match_plain_transcription(groups):
+    t = random_table(4, 3, seed=11)
+    ds = gd.decompose(t, "wwz", groups=groups)
+    names = list(groups) + [c for c in t.countries if not any(c in m for m in groups.values())]
+    assert list(ds.exporter.values) == names
+    regions = [[t.country_index(c) for c in groups.get(name, [name])] for name in names]
+    ref = wwz_terms(t, regions)
+    for k in (*TERMS, "gexp"):
+        np.testing.assert_allclose(ds[k].values, ref[k], rtol=1e-10, atol=1e-12, err_msg=k)
+    total = sum(ds[k] for k in TERMS)
+    np.testing.assert_allclose(total.values, ds.gexp.values, rtol=1e-12, atol=1e-12)
+
+
+def test_one_country_group_equals_that_country():
+    t = random_table(4, 3, seed=5)
+    plain = gd.decompose(t, "wwz")
+    grouped = gd.decompose(t, "wwz", groups={"C2": ["C2"]}).sel(exporter=plain.exporter, importer=plain.importer)
+    for k in (*TERMS, "gexp"):
+        np.testing.assert_allclose(grouped[k].values, plain[k].values, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "groups, error, match",
+    [
+        ({"EU": ["C0", "ZZZ"]}, gd.UnknownLabelError, "unknown country 'ZZZ'"),
+        ({"A": ["C0", "C1"], "B": ["C1"]}, gd.OptionError, "two groups"),
+        ({"C1": ["C0"]}, gd.OptionError, "also a country"),
+        ({"E": "C0"}, gd.OptionError, "list of country codes"),
+        ({"E": []}, gd.OptionError, "no members"),
+    ],
+)
+def test_bad_groups(groups, error, match):
+    with pytest.raises(error, match=match):
+        gd.decompose(random_table(3, 2), "wwz", groups=groups)

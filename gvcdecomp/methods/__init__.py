@@ -8,9 +8,9 @@ from tqdm.auto import tqdm
 from ..errors import OptionError
 from ..panel import Panel
 from ..table import IOTable
-from . import leontief, wwz
+from . import bm, kww, leontief, wwz
 
-METHODS = {"wwz": wwz.wwz, "leontief": leontief.leontief}
+METHODS = {"wwz": wwz.wwz, "kww": kww.kww, "bm": bm.bm, "leontief": leontief.leontief}
 
 
 def decompose(
@@ -23,8 +23,11 @@ def decompose(
     data : IOTable or Panel
         One table, or a :class:`~gvcdecomp.panel.Panel` of years.
     method : str
-        One of ``METHODS``: ``"wwz"`` (Wang–Wei–Zhu 2013, 16 terms),
-        ``"leontief"`` (value-added origin, ``post=`` exports/final/output).
+        One of ``METHODS``: ``"wwz"`` (Wang–Wei–Zhu 2013, 16 terms by
+        exporter, sector and importer), ``"kww"`` (Koopman–Wang–Wei 2014, 9
+        terms by exporter), ``"bm"`` (Borin–Mancini 2019/2023, ``approach=``
+        source/sink, ``perspective=`` and ``level=``), ``"leontief"``
+        (value-added origin, ``post=`` exports/final/output).
     progress : bool, optional
         Show a progress bar over the years of a panel (default: when more than
         one year).

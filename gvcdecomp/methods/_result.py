@@ -30,13 +30,10 @@ def result_dataset(table, variables: dict, dims: tuple, coords: dict, method: st
     return ds
 
 
-def bilateral_dataset(table, variables: dict, method: str, reference: str, **options) -> xr.Dataset:
-    """Result with dimensions (exporter, sector, importer)."""
-    coords = {
-        "exporter": list(table.countries),
-        "sector": list(table.sectors),
-        "importer": list(table.countries),
-    }
+def bilateral_dataset(table, variables: dict, regions, method: str, reference: str, **options) -> xr.Dataset:
+    """Result with dimensions (exporter, sector, importer); exporters and
+    importers are ``regions`` (the table's countries, or groups of them)."""
+    coords = {"exporter": list(regions), "sector": list(table.sectors), "importer": list(regions)}
     return result_dataset(
         table, variables, ("exporter", "sector", "importer"), coords, method, reference, **options
     )

@@ -17,7 +17,7 @@ REFERENCE = (
 POSTS = ("exports", "final", "output")
 
 
-def leontief(table, post: str = "exports") -> xr.Dataset:
+def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
     r"""Value added by source country and industry embodied in each sector's flows.
 
     ``va_origin[t, j, s, i] = v_j B_{ji} f_i``: the value added of source sector j
@@ -33,39 +33,48 @@ def leontief(table, post: str = "exports") -> xr.Dataset:
       by origin and country of final use (``V̂ B Y``, Johnson–Noguera).
     - ``post="output"``: gross output ``x_i`` (``V̂ B X̂``).
 
+    ``groups`` (exports only) merges countries into regions, as in
+    :func:`~gvcdecomp.methods.wwz.wwz`: trade among members is domestic, and
+    the using dimension is the region (members' same industries added).
+
     Dimensions: (source_country, source_sector, exporter|country, sector[, importer
     | destination]); units of the table. Uses ``table.core`` (A, v, B), no new
     inverse.
     """
     if post not in POSTS:
         raise OptionError(f"leontief: post must be one of {POSTS}, got {post!r}")
+    if groups and post != "exports":
+        raise OptionError(f'leontief: groups apply to post="exports" only, not {post!r}')
     c = table.core
-    G, N, n = c.G, c.N, c.n
+    G, N = c.G, c.N
+    R = c.regions(groups)
+    rows = np.arange(c.n)
     using = "exporter" if post == "exports" else "country"
-    f = {"exports": table.exports.sum(axis=1), "final": table.Yc.sum(axis=1), "output": table.x}[post]
-    vb = c.v[:, None] * c.B
-    dims4 = ("source_country", "source_sector", using, "sector")
-    variables = {"va_origin": (dims4, (vb * f).reshape(G, N, G, N))}
+    E = R.exports(table)
+    f = {"exports": E.sum(axis=1), "final": table.Yc.sum(axis=1), "output": table.x}[post]
+    va = R.by_region_sector((c.v[:, None] * c.B * f).T)  # (G', N, GN) by using sector
     coords = {
         "source_country": list(table.countries),
         "source_sector": list(table.sectors),
-        using: list(table.countries),
+        using: list(R.names),
         "sector": list(table.sectors),
     }
+    dims4 = ("source_country", "source_sector", using, "sector")
+    variables = {"va_origin": (dims4, va.reshape(R.G, N, G, N).transpose(2, 3, 0, 1))}
     if post == "exports":
-        blk = np.arange(n) // N
-        dshare = c.vb_country[blk, np.arange(n)]
-        fshare = c.vb_country.sum(axis=0) - dshare
-        E = table.exports
+        dshare = R.vb[R.owner, rows]
+        fshare = R.vb.sum(axis=0) - dshare
         dims3 = ("exporter", "sector", "importer")
-        variables["gexp"] = (dims3, E.reshape(G, N, G))
-        variables["DVA"] = (dims3, (dshare[:, None] * E).reshape(G, N, G))
-        variables["FVA"] = (dims3, (fshare[:, None] * E).reshape(G, N, G))
-        coords["importer"] = list(table.countries)
+        variables["gexp"] = (dims3, R.by_region_sector(E))
+        variables["DVA"] = (dims3, R.by_region_sector(dshare[:, None] * E))
+        variables["FVA"] = (dims3, R.by_region_sector(fshare[:, None] * E))
+        coords["importer"] = list(R.names)
     elif post == "final":
         variables["va_destination"] = (
             ("source_country", "source_sector", "destination"),
             (c.v[:, None] * (c.B @ table.Yc)).reshape(G, N, G),
         )
         coords["destination"] = list(table.countries)
-    return result_dataset(table, variables, None, coords, "leontief", REFERENCE, post=post)
+    return result_dataset(
+        table, variables, None, coords, "leontief", REFERENCE, post=post, groups=groups
+    )

@@ -31,7 +31,7 @@ GROUPS = {
 }
 
 
-def wwz(table) -> xr.Dataset:
+def wwz(table, groups=None) -> xr.Dataset:
     r"""Wang–Wei–Zhu decomposition of gross exports into 16 value-added terms.
 
     For exporter s, exporting sector i and importer r != s, with ``#`` the
@@ -71,97 +71,109 @@ def wwz(table) -> xr.Dataset:
         ``gexp``; units of the table (WIOD: millions of US dollars). Entries with
         importer == exporter are zero.
 
+    Parameters
+    ----------
+    groups : dict, optional
+        Regions treated as one exporter, e.g. ``{"EU": [...members]}``: trade
+        among members is domestic (s and r above are then regions, and the
+        group's blocks ``A^{ss}``, ``L^{ss}``, ``B^{ss}`` span all its members).
+        Exporting sectors of a group add up its members' same industry.
+
     No array larger than (GN, GN) is formed: every ``A^{sr} w`` product runs in
-    a numba kernel over the N x N blocks.
+    a numba kernel over the rows of A.
     """
     c = table.core
-    G, N, n = c.G, c.N, c.n
-    Yc = table.Yc
-    blk = np.arange(n) // N  # country of each row
+    R = c.regions(groups)
+    n, G, owner, rows = c.n, R.G, R.owner, np.arange(c.n)
+    Yc = R.columns(table.Yc)  # Y^{ts}: final demand by destination region
 
-    ydom = Yc[np.arange(n), blk]  # Y^{tt}
+    ydom = Yc[rows, owner]  # Y^{tt}
     yall = Yc.sum(axis=1)  # Y^{t*}
     yexp = yall - ydom  # final exports Σ_{u≠t} Y^{tu}
-    E_tot = table.exports.sum(axis=1)  # E^{r*}
+    E = R.exports(table)
+    E_tot = E.sum(axis=1)  # E^{r*}
 
     BY = c.B @ Yc  # Σ_t B^{rt} Y^{ts}
-    BdY = c.diag_times(Yc)  # B^{rr} Y^{rs}
-    BdYdom = BdY[np.arange(n), blk]  # B^{rr} Y^{rr}
+    BdY = R.diag_times(Yc)  # B^{rr} Y^{rs}
+    BdYdom = BdY[rows, owner]  # B^{rr} Y^{rr}
     BdYall = BdY.sum(axis=1)  # B^{rr} Y^{r*}
-    P_dom = c.times_blockdiag(ydom)  # B^{rs} Y^{ss}
-    P_exp = c.times_blockdiag(yexp)  # B^{rs} Σ_{t≠s} Y^{st}
+    P_dom = R.times_blockdiag(ydom)  # B^{rs} Y^{ss}
+    P_exp = R.times_blockdiag(yexp)  # B^{rs} Σ_{t≠s} Y^{st}
     B_ydom = P_dom.sum(axis=1)  # Σ_t B^{rt} Y^{tt}
     x = table.x
 
-    # w[k][j in r, s]: the vector that A^{sr} multiplies in term k, for pair (s, r).
-    col = np.ones((1, G))
+    # W[s, j, k]: entry j (a row of region r) of the vector that A^{sr} multiplies
+    # in term k for the pair (s, r).
+    ones = np.ones((G, 1))
     W = np.stack(
         [
-            BdYdom[:, None] * col,  # DVA_INT
-            (B_ydom - BdYdom)[:, None] - P_dom,  # DVA_INTrexI1
-            (BdYall - BdYdom)[:, None] - BdY,  # DVA_INTrexF
-            (x - B_ydom - BdYall + BdYdom)[:, None] - P_exp - BY + BdY + P_dom,  # DVA_INTrexI2
-            P_dom,  # RDV_INT
-            BdY,  # RDV_FIN
-            BY - BdY - P_dom,  # RDV_FIN2
-            P_exp,  # DDC_FIN
-            x[:, None] * col,  # DDC_INT
-            c.local_times(ydom)[:, None] * col,  # *_INT: L^{rr} Y^{rr}
-            c.local_times(E_tot)[:, None] * col,  # *DC: L^{rr} E^{r*}
-        ]
+            ones * BdYdom,  # DVA_INT
+            (B_ydom - BdYdom) - P_dom.T,  # DVA_INTrexI1
+            (BdYall - BdYdom) - BdY.T,  # DVA_INTrexF
+            (x - B_ydom - BdYall + BdYdom) - P_exp.T - BY.T + BdY.T + P_dom.T,  # DVA_INTrexI2
+            P_dom.T,  # RDV_INT
+            BdY.T,  # RDV_FIN
+            (BY - BdY - P_dom).T,  # RDV_FIN2
+            P_exp.T,  # DDC_FIN
+            ones * x,  # DDC_INT
+            ones * R.local_times(ydom),  # *_INT: L^{rr} Y^{rr}
+            ones * R.local_times(E_tot),  # *DC: L^{rr} E^{r*}
+        ],
+        axis=-1,
     )
-    AW = _pair_products(c.A, np.ascontiguousarray(W.transpose(0, 2, 1)), G, N)  # (K, G, N, G)
+    AW = _pair_products(c.A, W, owner, G)  # (GN, G', K)
 
-    vsbss = c.vb_country[blk, np.arange(n)].reshape(G, N)  # V^s B^{ss}
-    vslss = np.einsum("gj,gji->gi", c.v.reshape(G, N), c.L_local)  # V^s L^{ss}
-    vrbrs = c.vb_country.reshape(G, G, N).transpose(1, 2, 0)  # [s, i, r]: V^r B^{rs}
-    vtot = c.vb_country.sum(axis=0).reshape(G, N)  # Σ_t V^t B^{ts} (= 1 up to round-off)
-    vo = (vtot - vsbss)[:, :, None] - vrbrs  # Σ_{t≠s,r} V^t B^{ts}
-    Ysr = Yc.reshape(G, N, G).copy()
-    for s in range(G):
-        Ysr[s, :, s] = 0.0
-    d = vslss[:, :, None]
+    vsbss = R.vb[owner, rows][:, None]  # V^s B^{ss}
+    vslss = np.empty(n)  # V^s L^{ss}
+    for L, r in zip(R.L_local, R.rows):
+        vslss[r] = c.v[r] @ L
+    vslss = vslss[:, None]
+    vrbrs = R.vb.T  # [i, r]: V^r B^{rs}
+    vo = (R.vb.sum(axis=0)[:, None] - vsbss) - vrbrs  # Σ_{t≠s,r} V^t B^{ts}
+    Ysr = Yc.copy()
+    Ysr[rows, owner] = 0.0
 
     terms = {
-        "DVA_FIN": vsbss[:, :, None] * Ysr,
-        "DVA_INT": d * AW[0],
-        "DVA_INTrexI1": d * AW[1],
-        "DVA_INTrexF": d * AW[2],
-        "DVA_INTrexI2": d * AW[3],
-        "RDV_INT": d * AW[4],
-        "RDV_FIN": d * AW[5],
-        "RDV_FIN2": d * AW[6],
+        "DVA_FIN": vsbss * Ysr,
+        "DVA_INT": vslss * AW[..., 0],
+        "DVA_INTrexI1": vslss * AW[..., 1],
+        "DVA_INTrexF": vslss * AW[..., 2],
+        "DVA_INTrexI2": vslss * AW[..., 3],
+        "RDV_INT": vslss * AW[..., 4],
+        "RDV_FIN": vslss * AW[..., 5],
+        "RDV_FIN2": vslss * AW[..., 6],
         "OVA_FIN": vo * Ysr,
         "MVA_FIN": vrbrs * Ysr,
-        "OVA_INT": vo * AW[9],
-        "MVA_INT": vrbrs * AW[9],
-        "DDC_FIN": d * AW[7],
-        "DDC_INT": (vsbss - vslss)[:, :, None] * AW[8],
-        "ODC": vo * AW[10],
-        "MDC": vrbrs * AW[10],
+        "OVA_INT": vo * AW[..., 9],
+        "MVA_INT": vrbrs * AW[..., 9],
+        "DDC_FIN": vslss * AW[..., 7],
+        "DDC_INT": (vsbss - vslss) * AW[..., 8],
+        "ODC": vo * AW[..., 10],
+        "MDC": vrbrs * AW[..., 10],
     }
-    for a in terms.values():  # importer == exporter is not an export
-        a[np.arange(G), :, np.arange(G)] = 0.0
-    terms["gexp"] = table.exports.reshape(G, N, G)
-    return bilateral_dataset(table, terms, method="wwz", reference=REFERENCE)
+    for a in terms.values():  # a region's sales to itself are not exports
+        a[rows, owner] = 0.0
+    terms["gexp"] = E
+    terms = {k: R.by_region_sector(a) for k, a in terms.items()}
+    return bilateral_dataset(
+        table, terms, R.names, method="wwz", reference=REFERENCE, groups=groups
+    )
 
 
 @numba.njit(parallel=True, cache=True)
-def _pair_products(A, Wt, G, N):
-    """out[k, s, i, r] = Σ_j A[sN+i, rN+j] Wt[k, s, rN+j] for r != s."""
-    K = Wt.shape[0]
-    out = np.zeros((K, G, N, G))
-    for s in numba.prange(G):
-        for r in range(G):
-            if r == s:
+def _pair_products(A, W, owner, G):
+    """out[i, r, k] = Σ_{j in r} A[i, j] W[owner[i], j, k] for r != owner[i]."""
+    n, K = A.shape[0], W.shape[2]
+    out = np.zeros((n, G, K))
+    for i in numba.prange(n):
+        s = owner[i]
+        for j in range(n):
+            r = owner[j]
+            a = A[i, j]
+            if r == s or a == 0.0:
                 continue
-            for i in range(N):
-                row = s * N + i
-                for k in range(K):
-                    acc = 0.0
-                    for j in range(N):
-                        acc += A[row, r * N + j] * Wt[k, s, r * N + j]
-                    out[k, s, i, r] = acc
+            for k in range(K):
+                out[i, r, k] += a * W[s, j, k]
     return out
 
 

@@ -1,0 +1,318 @@
+"""Value-added trade indicators built on the Leontief model and the decompositions.
+
+Notation (country-major blocks, as in the methods): ``V^s`` value-added
+coefficients of country s, ``B`` the global Leontief inverse, ``L^{ss}`` the
+domestic inverse, ``Y^{sr}`` final goods made in s for use in r, ``E^{s*}`` the
+gross exports of s (intermediate and final, to all r ≠ s), ``#`` the
+element-wise product. Flows are in the units of the table (WIOD: millions of
+US dollars); shares and ratios are fractions (OECD publishes percentages).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from .errors import OptionError
+from .methods._result import result_dataset
+from .methods.kww import TERMS as KWW_TERMS
+from .methods.kww import _offdiag_A_times
+from .methods.wwz import GROUPS as WWZ_GROUPS
+from .methods.wwz import TERMS as WWZ_TERMS
+
+TIVA_REFERENCE = (
+    "OECD (2019), Guide to OECD's Trade in Value Added (TiVA) indicators, 2018 edition; "
+    "Koopman, Wang & Wei (2014), AER 104(2): 459-494; Wang, Wei & Zhu (2013), NBER WP "
+    "19677; Johnson & Noguera (2012), J. Int. Econ. 86: 224-236; Hummels, Ishii & Yi "
+    "(2001), J. Int. Econ. 54: 75-96; Daudin, Rifflart & Schweisguth (2011), Can. J. "
+    "Econ. 44(4): 1403-1437"
+)
+
+
+# -- shares of a decomposition result -------------------------------------------
+def dva_share(ds: xr.Dataset) -> xr.DataArray:
+    r"""Share of domestic value added (domestic content) in gross exports.
+
+    ``DVA_share = DVA / gexp`` with DVA the domestic value-added content of the
+    exports in ``ds``, in the Hummels–Ishii–Yi / OECD ``EXGR_DVA`` sense
+    (``(V^s B^{ss})ᵀ # E^{sr}``), read from whichever decomposition ``ds`` holds:
+
+    - a :func:`~gvcdecomp.methods.wwz.wwz` result: terms 1–8, 13–14 (groups
+      DVA + RDV + DDC, Wang–Wei–Zhu 2013, Figure 1), or its
+      :func:`~gvcdecomp.methods.wwz.summarize` groups;
+    - a :func:`~gvcdecomp.methods.kww.kww` result: terms 1–6 (Koopman–Wang–Wei
+      2014, eq. (36));
+    - a :func:`~gvcdecomp.methods.leontief.leontief` result with
+      ``post="exports"``: its ``DVA``.
+
+    These agree wherever they overlap. For value added absorbed abroad only
+    (WWZ terms 1–5, KWW 1–3) see :func:`vax_ratio` or ``wwz_summary``'s
+    ``DVA_share``. Sum ``ds`` over dimensions first (e.g.
+    ``ds.sum(["sector", "importer"])``) to get the share of that aggregate.
+
+    Returns
+    -------
+    xarray.DataArray
+        Fraction with the dimensions of ``ds``; 0 where ``gexp`` is 0.
+    """
+    dom, _, gexp = _content(ds)
+    return _share(dom, gexp).rename("DVA_share")
+
+
+def fva_share(ds: xr.Dataset) -> xr.DataArray:
+    r"""Share of foreign value added (foreign content) in gross exports.
+
+    ``FVA_share = FVA / gexp`` with FVA ``(Σ_{t≠s} V^t B^{ts})ᵀ # E^{sr}``, the
+    Hummels–Ishii–Yi vertical specialisation (OECD ``EXGR_FVA``): WWZ terms 9–12
+    and 15–16 (FVA + FDC), KWW terms 7–9, or the Leontief result's ``FVA``.
+    ``dva_share(ds) + fva_share(ds) = 1`` wherever gexp ≠ 0. See
+    :func:`dva_share` for the accepted inputs.
+
+    Returns
+    -------
+    xarray.DataArray
+        Fraction with the dimensions of ``ds``; 0 where ``gexp`` is 0.
+    """
+    _, foreign, gexp = _content(ds)
+    return _share(foreign, gexp).rename("FVA_share")
+
+
+def _content(ds: xr.Dataset):
+    """Domestic content, foreign content and gross exports of a result."""
+    names = set(ds.data_vars)
+    if "gexp" not in names:
+        raise OptionError("the result has no 'gexp' (gross exports) variable")
+    if set(WWZ_TERMS) <= names:
+        groups = {g: sum(ds[k] for k in ks) for g, ks in WWZ_GROUPS.items()}
+    elif set(KWW_TERMS) <= names:
+        return sum(ds[k] for k in KWW_TERMS[:6]), sum(ds[k] for k in KWW_TERMS[6:]), ds["gexp"]
+    elif set(WWZ_GROUPS) <= names:
+        groups = {g: ds[g] for g in WWZ_GROUPS}
+    elif {"DVA", "FVA"} <= names:
+        return ds["DVA"], ds["FVA"], ds["gexp"]
+    else:
+        raise OptionError(
+            "expected a wwz, kww or leontief(post='exports') result (or wwz_summary "
+            f"groups); got variables {', '.join(sorted(names))}"
+        )
+    return groups["DVA"] + groups["RDV"] + groups["DDC"], groups["FVA"] + groups["FDC"], ds["gexp"]
+
+
+def _share(num, den):
+    return xr.where(den != 0, num / den.where(den != 0), 0.0)
+
+
+# -- indicators computed from a table ---------------------------------------------
+def vax_ratio(table) -> xr.DataArray:
+    r"""Johnson–Noguera value-added-to-gross-exports (VAX) ratio, by exporter.
+
+    ``VAX_s = Σ_{r≠s} Σ_t V^s B^{st} Y^{tr}``, the value added of s absorbed in
+    final demand abroad (Johnson & Noguera 2012, J. Int. Econ. 86: 224-236;
+    equal to KWW terms 1–3 and to OECD ``FFD_DVA``), over gross exports:
+    ``VAX_ratio_s = VAX_s / E^{s*}``.
+
+    Returns
+    -------
+    xarray.DataArray
+        Fraction, dimension ``exporter``; 0 for a country with no exports. At
+        most 1 on a table with non-negative flows; for the world it is
+        ``Σ VAX / Σ E``, which the caller computes from :func:`tiva`.
+    """
+    f = _flows(table)
+    exgr, ffd = f["EXGR"].sum(axis=1), f["FFD_DVA"].sum(axis=1)
+    ratio = np.divide(ffd, exgr, out=np.zeros_like(ffd), where=exgr != 0)
+    return xr.DataArray(
+        ratio, dims="exporter", coords=_exporter_coords(table), name="VAX_ratio",
+        attrs={"units": "fraction", "reference": "Johnson & Noguera (2012)"},
+    )  # fmt: skip
+
+
+def vertical_specialisation(table) -> xr.Dataset:
+    r"""Vertical specialisation VS and VS1 of each country's exports.
+
+    - ``VS_s = Σ_{t≠s} V^t B^{ts} E^{s*}``: foreign value added in s's gross
+      exports (Hummels, Ishii & Yi 2001, J. Int. Econ. 54: 75-96,
+      generalised to many countries as in Koopman, Wang & Wei 2014, eq. (36)
+      terms 7–9).
+    - ``VS1_s = Σ_{r≠s} V^s B^{sr} E^{r*}``: value added of s in the gross
+      exports of other countries, the exporter's side of HIY's VS1 as defined by
+      Daudin, Rifflart & Schweisguth (2011), Can. J. Econ. 44(4) (OECD
+      ``EXGR_DVAFX``).
+
+    Summed over all countries the two are equal (both count every foreign
+    content once). ``VS_share`` and ``VS1_share`` divide by ``gexp`` = E^{s*}
+    (0 where it is 0).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimension ``exporter``: VS, VS1, gexp (units of the table), VS_share,
+        VS1_share (fractions).
+    """
+    f = _flows(table)
+    gexp = f["EXGR"].sum(axis=1)
+    vs, vs1 = f["EXGR_FVA"].sum(axis=1), f["EXGR_DVAFX"].sum(axis=1)
+    variables = {
+        "VS": vs,
+        "VS1": vs1,
+        "gexp": gexp,
+        "VS_share": np.divide(vs, gexp, out=np.zeros_like(vs), where=gexp != 0),
+        "VS1_share": np.divide(vs1, gexp, out=np.zeros_like(vs1), where=gexp != 0),
+    }
+    return result_dataset(
+        table, variables, ("exporter",), _exporter_coords(table), "vertical_specialisation",
+        "Hummels, Ishii & Yi (2001); Daudin, Rifflart & Schweisguth (2011)",
+    )  # fmt: skip
+
+
+def tiva(table, by: str = "exporter") -> xr.Dataset:
+    r"""OECD Trade-in-Value-Added indicators of each country's gross exports.
+
+    ==============  ==============================================  ===========
+    variable        formula (for country s)                         rests on
+    ==============  ==============================================  ===========
+    EXGR            E^{s*}, gross exports                           the table
+    EXGR_DVA        (V^s B^{ss})ᵀ # E^{s*}                          Leontief/HIY
+    EXGR_FVA        (Σ_{t≠s} V^t B^{ts})ᵀ # E^{s*}                  Leontief/HIY
+    EXGR_DVASH      EXGR_DVA / EXGR                                 Leontief/HIY
+    EXGR_FVASH      EXGR_FVA / EXGR                                 Leontief/HIY
+    FFD_DVA         v̂^s Σ_{r≠s} Σ_t B^{st} Y^{tr}                  Johnson–Noguera
+    VAX_ratio       FFD_DVA / EXGR (``by="exporter"`` only)         Johnson–Noguera
+    EXGR_DVAFX      v̂^s Σ_{r≠s} B^{sr} E^{r*}                      DRS (2011) VS1
+    EXGR_DVAFXSH    EXGR_DVAFX / EXGR (``by="exporter"`` only)      DRS (2011) VS1
+    DDC             domestic double counting                        KWW / WWZ
+    REF             reflected domestic value added (returns home)   KWW / WWZ
+    ==============  ==============================================  ===========
+
+    By exporter, DDC is KWW (2014) term 6 and REF = RDV_FIN + RDV_INT (terms
+    4–5); by sector they are Wang–Wei–Zhu's DDC_FIN + DDC_INT and RDV_INT +
+    RDV_FIN + RDV_FIN2 summed over importers, which add up to KWW's. FFD_DVA is
+    value-added exports (KWW terms 1–3); EXGR_DVA = FFD_DVA + REF + DDC and
+    EXGR_DVA + EXGR_FVA = EXGR.
+
+    Parameters
+    ----------
+    table : IOTable
+    by : {"exporter", "sector"}
+        ``"exporter"``: one value per country. ``"sector"``: exporter x sector;
+        ``sector`` is the exporting industry (backward linkage) for EXGR,
+        EXGR_DVA, EXGR_FVA, their shares, DDC and REF, and the industry where
+        the value added originates (forward linkage) for FFD_DVA and
+        EXGR_DVAFX, as in the OECD tables. Ratios that would mix the two
+        (VAX_ratio, EXGR_DVAFXSH) are given by exporter only.
+
+    Reference: OECD (2019), Guide to OECD's TiVA indicators, 2018 edition
+    (EXGR, EXGR_DVA, EXGR_FVA, EXGR_DVASH, EXGR_FVASH, FFD_DVA, EXGR_DVAFXSH);
+    Koopman, Wang & Wei (2014), eq. (36); Wang, Wei & Zhu (2013), eq. (37).
+
+    Returns
+    -------
+    xarray.Dataset
+        Flows in the units of the table; shares and ratios as fractions (OECD
+        publishes percentages), 0 where EXGR is 0.
+    """
+    if by not in ("exporter", "sector"):
+        raise OptionError(f'tiva: by must be "exporter" or "sector", got {by!r}')
+    f = _flows(table)
+    if by == "exporter":
+        f = {k: a.sum(axis=1) for k, a in f.items()}
+        dims, coords = ("exporter",), _exporter_coords(table)
+    else:
+        dims = ("exporter", "sector")
+        coords = {**_exporter_coords(table), "sector": list(table.sectors)}
+    exgr = f["EXGR"]
+
+    def share(a):
+        return np.divide(a, exgr, out=np.zeros_like(a), where=exgr != 0)
+
+    out = {
+        "EXGR": exgr,
+        "EXGR_DVA": f["EXGR_DVA"],
+        "EXGR_FVA": f["EXGR_FVA"],
+        "EXGR_DVASH": share(f["EXGR_DVA"]),
+        "EXGR_FVASH": share(f["EXGR_FVA"]),
+        "FFD_DVA": f["FFD_DVA"],
+        "EXGR_DVAFX": f["EXGR_DVAFX"],
+        "DDC": f["DDC"],
+        "REF": f["REF"],
+    }
+    if by == "exporter":
+        out["VAX_ratio"] = share(f["FFD_DVA"])
+        out["EXGR_DVAFXSH"] = share(f["EXGR_DVAFX"])
+    return result_dataset(table, out, dims, coords, "tiva", TIVA_REFERENCE, by=by)
+
+
+def rca_va(table) -> xr.DataArray:
+    r"""Revealed comparative advantage on domestic value added in exports.
+
+    ``RCA_si = (DV_si / Σ_j DV_sj) / (Σ_t DV_ti / Σ_t Σ_j DV_tj)`` with
+    ``DV_si = (v̂^s L^{ss} E^{s*})_i``, the value added of sector i of s in the
+    gross exports of s, counting indirect exports through the other sectors
+    of s (forward linkage). It is the sum of KWW (2014) terms 1–5 with ``v̂^s``
+    in place of ``V^s``: domestic value added exported, including what returns
+    home, excluding foreign value added and pure double counting (Koopman,
+    Wang & Wei 2014, section on revealed comparative advantage; Wang, Wei &
+    Zhu 2013, "DVA in gross exports, forward linkage"). The Balassa (1965)
+    index on these values.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dimensionless, dimensions (exporter, sector); NaN where a country's
+        or a sector's world total of DV is 0 (undefined).
+    """
+    c = table.core
+    G, N = c.G, c.N
+    dv = (c.v * c.local_times(table.exports.sum(axis=1))).reshape(G, N)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = dv / dv.sum(axis=1, keepdims=True)
+        world = dv.sum(axis=0) / dv.sum()
+        rca = own / world
+    rca[~np.isfinite(rca)] = np.nan
+    return xr.DataArray(
+        rca, dims=("exporter", "sector"),
+        coords={**_exporter_coords(table), "sector": list(table.sectors)},
+        name="RCA_VA",
+        attrs={"units": "index (1 = world average)", "reference": "Koopman, Wang & Wei (2014)"},
+    )  # fmt: skip
+
+
+# -- shared flows -----------------------------------------------------------------
+def _exporter_coords(table) -> dict:
+    coords = {"exporter": list(table.countries)}
+    if table.year is not None:
+        coords["year"] = table.year
+    return coords
+
+
+def _flows(table) -> dict:
+    """The additive TiVA flows as (G, N) arrays (see :func:`tiva` for the linkage)."""
+    c = table.core
+    G, N, n = c.G, c.N, c.n
+    blk = np.arange(n) // N
+    E = table.exports.sum(axis=1)
+    Yc = table.Yc
+    vb_ss = c.vb_country[blk, np.arange(n)]  # V^s B^{ss}
+    fv = c.vb_country.sum(axis=0) - vb_ss  # Σ_{t≠s} V^t B^{ts}
+    BY = c.B @ Yc  # [i in s, r]: Σ_t B^{st} Y^{tr}
+    ffd = c.v * (BY.sum(axis=1) - BY[np.arange(n), blk])
+    dvafx = c.v * (c.B @ E - c.diag_times(E))  # Σ_{r≠s} B^{sr} E^{r*}
+    vsl = np.einsum("gj,gji->gi", c.v.reshape(G, N), c.L_local).ravel()  # V^s L^{ss}
+    # WWZ: RDV = V^s L^{ss} # Σ_{r≠s} A^{sr} Σ_t B^{rt} Y^{ts}
+    ref = vsl * _offdiag_A_times(c, BY)
+    # WWZ: DDC_FIN = V^s L^{ss} # Σ_{r≠s} A^{sr} B^{rs} Σ_{t≠s} Y^{st};
+    #      DDC_INT = (V^s B^{ss} - V^s L^{ss}) # Σ_{r≠s} A^{sr} X^r
+    yexp = Yc.sum(axis=1) - Yc[np.arange(n), blk]
+    inter_exp = E - yexp  # Σ_{r≠s} A^{sr} X^r (= Σ_{r≠s} Z^{sr} u)
+    ddc = vsl * _offdiag_A_times(c, c.times_blockdiag(yexp)) + (vb_ss - vsl) * inter_exp
+    flows = {
+        "EXGR": E,
+        "EXGR_DVA": vb_ss * E,
+        "EXGR_FVA": fv * E,
+        "FFD_DVA": ffd,
+        "EXGR_DVAFX": dvafx,
+        "DDC": ddc,
+        "REF": ref,
+    }
+    return {k: a.reshape(G, N) for k, a in flows.items()}
+

@@ -1,0 +1,160 @@
+"""netCDF save/load of tables and results: exact round trips, atomic writes, bad files."""
+
+import warnings
+
+import numpy as np
+import pytest
+import xarray as xr
+from conftest import random_table
+
+import gvcdecomp as gd
+from gvcdecomp import IOTable
+from gvcdecomp.sources.wiod2013 import load_wiod2013
+from gvcdecomp.sources.wiod_longrun import load_wiod_longrun
+from gvcdecomp.storage import load_result, load_table, save_result, save_table
+
+
+def assert_same_table(a, b):
+    for name in ("Z", "Y", "x"):
+        assert getattr(a, name).dtype == getattr(b, name).dtype == np.float64
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    for name in ("x_stored", "va_stored"):
+        va, vb = getattr(a, name), getattr(b, name)
+        assert (va is None and vb is None) or np.array_equal(va, vb), name
+    for name in ("countries", "sectors", "fd_categories", "year", "source", "units", "output"):
+        assert getattr(a, name) == getattr(b, name), name
+    assert all(type(c) is str for c in b.countries + b.sectors + b.fd_categories)
+
+
+def test_random_table_round_trip(tmp_path):
+    t = random_table(4, 3, K=2, seed=7)
+    f = tmp_path / "t.nc"
+    assert save_table(t, f) == f
+    u = load_table(f)
+    assert_same_table(t, u)
+    assert u.x_stored is None and u.va_stored is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.nc"]  # no temporary left over
+    # the loaded table is a working table
+    np.testing.assert_array_equal(u.core.B, t.core.B)
+
+
+def test_stored_output_labels_and_no_year(tmp_path):
+    rng = np.random.default_rng(3)
+    Z, Y = rng.uniform(0, 1, (4, 4)), rng.uniform(1, 2, (4, 2, 1))
+    x = Z.sum(1) + Y.sum(axis=(1, 2)) + rng.uniform(0, 1e-6, 4)  # not the row sums
+    va = x - Z.sum(0) + 1e-9
+    t = IOTable(Z, Y, ["Türkiye", "中国"], ["a ", "b_c"], x=x, va=va, output="stored",
+                source="made up, €", units="millions of euros")  # fmt: skip
+    f = tmp_path / "s.nc"
+    save_table(t, f)
+    u = load_table(f)
+    assert_same_table(t, u)
+    assert u.year is None and u.output == "stored" and np.array_equal(u.x, x)
+
+
+def test_wiod2013_year_round_trip(wiod2013_dir, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gd.BalanceWarning)
+        t = load_wiod2013(1995, path=wiod2013_dir)
+        save_table(t, tmp_path / "w.nc")
+        u = load_table(tmp_path / "w.nc")
+    assert_same_table(t, u)
+    assert u.n == 1435 and u.x_stored is not None
+
+
+def test_longrun_year_round_trip(longrun_dir, tmp_path):
+    t = load_wiod_longrun(1980, path=longrun_dir, output="stored")
+    save_table(t, tmp_path / "lr.nc")
+    u = load_table(tmp_path / "lr.nc")
+    assert_same_table(t, u)
+    assert u.va_stored is not None and u.output == "stored"
+
+
+def test_result_round_trip(tmp_path):
+    t = random_table(3, 2, seed=2)
+    r = gd.decompose(t, "wwz")
+    f = save_result(r, tmp_path / "r.nc")
+    back = load_result(f)
+    assert back.identical(r)
+    for k in r.data_vars:
+        assert np.array_equal(back[k].values, r[k].values)
+    assert back.attrs == r.attrs
+    with pytest.raises(gd.FileFormatError, match="not a gvcdecomp table"):
+        load_table(f)
+    save_table(t, tmp_path / "t.nc")
+    with pytest.raises(gd.FileFormatError, match="not a gvcdecomp result"):
+        load_result(tmp_path / "t.nc")
+
+
+def _interrupting_writer(exc):
+    def to_netcdf(self, path, *args, **kwargs):
+        with open(path, "wb") as fh:  # some bytes reach the file, then the write fails
+            fh.write(b"CDF\x02" + b"\x00" * 100)
+        raise exc
+
+    return to_netcdf
+
+
+@pytest.mark.parametrize("exc", [OSError("disk full"), KeyboardInterrupt()])
+def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch, exc):
+    t = random_table(3, 2, seed=1)
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", _interrupting_writer(exc))
+    with pytest.raises(type(exc)):
+        save_table(t, tmp_path / "t.nc")
+    with pytest.raises(type(exc)):
+        save_result(gd.decompose(t, "leontief"), tmp_path / "r.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_overwrite_keeps_previous_file(tmp_path, monkeypatch):
+    f = tmp_path / "t.nc"
+    save_table(random_table(3, 2, seed=1), f)
+    before = f.read_bytes()
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", _interrupting_writer(OSError("disk full")))
+    with pytest.raises(OSError, match="disk full"):
+        save_table(random_table(4, 3, seed=2), f)
+    assert f.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["t.nc"]
+    monkeypatch.undo()
+    assert load_table(f).G == 3
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"garbage" * 20, b"CDF\x01" + b"\xff" * 40, b"\x89HDF\r\n\x1a\n" + b"\x00" * 64],
+)
+def test_garbage_raises_file_format_error(tmp_path, content):
+    f = tmp_path / "bad.nc"
+    f.write_bytes(content)
+    with pytest.raises(gd.FileFormatError, match="bad.nc"):
+        load_table(f)
+    with pytest.raises(gd.FileFormatError, match="bad.nc"):
+        load_result(f)
+
+
+def test_foreign_netcdf_and_incomplete_table(tmp_path):
+    f = tmp_path / "other.nc"
+    xr.Dataset({"a": ("x", [1.0, 2.0])}).to_netcdf(f, engine="scipy")
+    with pytest.raises(gd.FileFormatError, match="not a gvcdecomp table"):
+        load_table(f)
+    g = tmp_path / "t.nc"
+    save_table(random_table(3, 2, seed=1), g)
+    ds = xr.load_dataset(g, engine="scipy").drop_vars("Y")
+    ds.to_netcdf(tmp_path / "noY.nc", engine="scipy")
+    with pytest.raises(gd.FileFormatError, match="lacks \\['Y'\\]"):
+        load_table(tmp_path / "noY.nc")
+    ds = xr.load_dataset(g, engine="scipy")
+    ds["x"] = ds["x"] + 1.0  # x no longer what Z, Y and the output choice give
+    ds.to_netcdf(tmp_path / "badx.nc", engine="scipy")
+    with pytest.raises(gd.FileFormatError, match="does not match"):
+        load_table(tmp_path / "badx.nc")
+
+
+def test_missing_file_and_wrong_types(tmp_path):
+    with pytest.raises(gd.DataNotFoundError):
+        load_table(tmp_path / "absent.nc")
+    with pytest.raises(TypeError):
+        save_table(xr.Dataset(), tmp_path / "t.nc")
+    with pytest.raises(TypeError):
+        save_result(random_table(), tmp_path / "r.nc")
+    assert list(tmp_path.iterdir()) == []
