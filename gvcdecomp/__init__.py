@@ -21,8 +21,18 @@ from .errors import (
     UnknownLabelError,
     ValueNotFiniteError,
 )
-from . import indicators
+from . import gvc, ict, indicators
 from .examples import tiny_table
+from .gvc import (
+    average_propagation_length,
+    bm_participation,
+    downstreamness,
+    kpww_participation,
+    production_length,
+    upstreamness,
+    wwyz_participation,
+)
+from .ict import ict_slice, register_group, to_frame
 from .methods import METHODS, decompose
 from .methods.kww import kww_from_wwz
 from .methods.wwz import summarize as wwz_summary
@@ -40,7 +50,9 @@ __all__ = [
     "IOTable", "Panel", "decompose", "METHODS", "load", "open_table", "load_wiod2013",
     "tiny_table", "wwz_summary", "kww_from_wwz", "indicators", "load_wiod_longrun",
     "load_niot", "NationalTable", "import_content_of_exports", "save_table", "load_table",
-    "save_result", "load_result",
+    "save_result", "load_result", "ict", "gvc", "ict_slice", "register_group", "to_frame",
+    "kpww_participation", "wwyz_participation", "production_length", "upstreamness",
+    "downstreamness", "average_propagation_length", "bm_participation",
     "BalanceWarning", "GVCError", "TableError", "ShapeError", "LabelError",
     "ValueNotFiniteError", "OutputError", "SingularMatrixError", "DataNotFoundError",
     "FileFormatError", "UnknownLabelError", "OptionError",

@@ -6,7 +6,7 @@ import argparse
 import sys
 import warnings
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .errors import DataNotFoundError, GVCError
 from .examples import tiny_table

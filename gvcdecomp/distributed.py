@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .errors import OptionError
 

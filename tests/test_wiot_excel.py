@@ -68,6 +68,19 @@ def test_wiod_final_demand_codes_map_to_categories(tmp_path):
     assert read_wiot_excel(f)["fd_categories"] == WIOD_FD
 
 
+def test_final_demand_told_by_description_when_codes_differ(tmp_path):
+    t = small_table(2, 2, 5, seed=2, decimals=6)
+    f = tmp_path / "t.xlsx"
+    write_wiot_excel(t, f)
+
+    def recode(ws):  # codes F1..F5 over the official descriptions
+        for j in range(t.G * 5):
+            ws.cell(row=6, column=5 + t.n + j, value=f"F{j % 5 + 1}")
+
+    edit(f, recode)
+    assert read_wiot_excel(f)["fd_categories"] == WIOD_FD
+
+
 def test_value_added_sums_the_valuation_rows_only(tmp_path):
     t = small_table(3, 2, 5, seed=4)
     rng = np.random.default_rng(1)
@@ -221,10 +234,13 @@ def test_no_sheet_with_the_header(tmp_path):
     assert_refused(f, "no sheet has the WIOT header")
 
 
-def test_missing_country_header_row(good_file):
+@pytest.mark.parametrize(
+    "row,message", [(5, "header row of country codes is missing"), (6, "no sheet has the WIOT header")]
+)
+def test_missing_header_row(good_file, row, message):
     _, f = good_file
-    edit(f, lambda ws: ws.delete_rows(5))
-    assert_refused(f, "header row of country codes is missing")
+    edit(f, lambda ws: ws.delete_rows(row))
+    assert_refused(f, message)
 
 
 def test_missing_total_column(good_file):

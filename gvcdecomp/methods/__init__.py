@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xarray as xr
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ..errors import OptionError
 from ..panel import Panel

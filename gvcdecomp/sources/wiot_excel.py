@@ -59,8 +59,9 @@ _TOTAL_INTERMEDIATE = re.compile(r"\br60\b|total intermediate", re.I)
 _OUTPUT = re.compile(r"\br69\b|\boutput\b", re.I)
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _NUMBER = (int, float)
-# What a corrupt or foreign file makes openpyxl / zipfile raise.
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ParseError, ValueError, TypeError)
+# What a corrupt or foreign file makes zipfile / the XML parser raise while the
+# sheet is read; opening the workbook may raise more (see read_wiot_excel).
+_CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ParseError)
 
 
 def read_wiot_excel(path) -> dict:
@@ -113,29 +114,23 @@ def read_wiot_excel(path) -> dict:
         columns out of order, a non-numeric or empty cell in the data, or a
         block with fewer rows than the header announces.
     """
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
     path = Path(path)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it does not read
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-            import openpyxl
-
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except _READ_ERRORS as e:
+    except (*_CORRUPT, InvalidFileException, ValueError, TypeError) as e:
+        # openpyxl raises TypeError / ValueError on workbook parts it cannot parse
         raise FileFormatError(
             f"{path}: not a readable .xlsx workbook ({type(e).__name__}: {e})"
         ) from e
-    except Exception as e:  # openpyxl's InvalidFileException and kin
-        if type(e).__module__.startswith("openpyxl"):
-            raise FileFormatError(
-                f"{path}: not a readable .xlsx workbook ({type(e).__name__}: {e})"
-            ) from e
-        raise
     try:
         return _read_workbook(path, wb)
-    except FileFormatError:
-        raise
-    except _READ_ERRORS as e:
+    except _CORRUPT as e:
         raise FileFormatError(f"{path}: corrupt worksheet ({type(e).__name__}: {e})") from e
     finally:
         wb.close()

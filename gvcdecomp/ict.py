@@ -1,0 +1,469 @@
+"""ICT industries in each classification, and ICT slices of tables and results.
+
+The information and communication technology (ICT) sector is defined by the
+OECD from ISIC activities (ISIC Rev.3.1 in OECD 2002, ISIC Rev.4 in OECD 2007);
+input-output tables publish coarser industries, so each table's ICT groups are
+the industries that contain those activities. Where an industry holds much more
+than ICT (e.g. WIOD 2013 c30, ISIC 71–74, of which only 72 is computer services)
+it is flagged as *broader*, and results carry the caveat in their attributes.
+
+Built-in groups, per classification (recognised from the sector codes):
+
+==================  =====================  =====================  ==================
+classification      ICT manufacturing      ICT services           broader than ICT
+==================  =====================  =====================  ==================
+WIOD 2013           c14                    c27, c30               c14, c30
+WIOD 2016           C26 (+ C27 optional)   J58, J61, J62_J63      J58
+OECD ICIO           D26                    D58T60, D61, D62T63    D58T60
+WIOD long-run       D30t33                 I64, K                 D30t33, K
+==================  =====================  =====================  ==================
+
+``"ICT"`` is the union of the two. Define other groups with
+:func:`register_group`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .errors import OptionError, UnknownLabelError
+from .methods.wwz import GROUPS as WWZ_GROUPS
+from .methods.wwz import TERMS as WWZ_TERMS
+
+MANUFACTURING, SERVICES, ICT = "ICT manufacturing", "ICT services", "ICT"
+
+_OECD_2002 = (
+    "OECD (2002), Measuring the Information Economy 2002: the ICT sector "
+    "definition of 1998, revised 2002, on ISIC Rev.3.1 (manufacturing 3000, 3130, "
+    "3210, 3220, 3230, 3312, 3313; services 5151, 5152, 6420, 7123, 72)"
+)
+_OECD_2007 = (
+    "OECD (2011), OECD Guide to Measuring the Information Society 2011: the ICT "
+    "sector definition on ISIC Rev.4 adopted in 2007 (manufacturing "
+    "2610-2680; trade 4651, 4652; services 5820, 61, 62, 631, 951)"
+)
+
+_WIOD2016_CODES = (
+    "A01", "A02", "A03", "B", "C10-C12", "C13-C15", "C16", "C17", "C18", "C19", "C20", "C21",
+    "C22", "C23", "C24", "C25", "C26", "C27", "C28", "C29", "C30", "C31_C32", "C33", "D35",
+    "E36", "E37-E39", "F", "G45", "G46", "G47", "H49", "H50", "H51", "H52", "H53", "I", "J58",
+    "J59_J60", "J61", "J62_J63", "K64", "K65", "K66", "L68", "M69_M70", "M71", "M72", "M73",
+    "M74_M75", "N", "O84", "P85", "Q", "R_S", "T", "U",
+)  # fmt: skip
+
+_LONGRUN_CODES = (
+    "AtB", "C", "D15t16", "D17t19", "D21t22", "D23", "D24", "D25", "D26", "D27t28", "D29",
+    "D30t33", "D34t35", "Dnec", "E", "F", "G", "H", "I60t63", "I64", "J", "K", "LtQ",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ICTDefinition:
+    """The ICT industries of one classification.
+
+    ``groups`` maps a group name to industry codes; ``optional`` lists codes
+    left out by default (``ict_slice(..., optional=True)`` adds them);
+    ``broader`` maps codes that hold much more than ICT to a note; ``codes`` is
+    the whole list of the classification's industries when it is fixed (None
+    when editions differ).
+    """
+
+    name: str
+    system: str
+    groups: dict
+    source: str
+    optional: dict = field(default_factory=dict)
+    broader: dict = field(default_factory=dict)
+    codes: tuple | None = None
+
+    @property
+    def signature(self) -> set:
+        """Every ICT code of the classification, to recognise it from a table."""
+        return {c for g in (self.groups, self.optional) for cs in g.values() for c in cs}
+
+    def sectors(self, group: str, optional: bool = False) -> tuple:
+        """Codes of a built-in group (``"ICT"`` = manufacturing + services)."""
+        names = (MANUFACTURING, SERVICES) if group == ICT else (group,)
+        out = []
+        for g in names:
+            out += self.groups[g] + (self.optional.get(g, ()) if optional else ())
+        return tuple(out)
+
+
+DEFINITIONS = {
+    d.name: d
+    for d in (
+        ICTDefinition(
+            name="WIOD 2013",
+            system="ISIC Rev.3 (WIOD 2013, 35 industries)",
+            groups={MANUFACTURING: ("c14",), SERVICES: ("c27", "c30")},
+            broader={
+                "c14": "c14 Electrical and optical equipment (ISIC 30-33) also holds "
+                "electrical machinery and instruments outside the ICT sector",
+                "c30": "c30 Renting of machinery and other business activities "
+                "(ISIC 71-74): only 72 (computer and related activities) is ICT",
+            },
+            codes=tuple(f"c{i}" for i in range(1, 36)),
+            source=_OECD_2002 + "; WIOD 2013 industry list (Timmer et al. 2015)",
+        ),
+        ICTDefinition(
+            name="WIOD 2016",
+            system="ISIC Rev.4 (WIOD 2016, 56 industries)",
+            groups={MANUFACTURING: ("C26",), SERVICES: ("J58", "J61", "J62_J63")},
+            optional={MANUFACTURING: ("C27",)},
+            broader={
+                "J58": "J58 Publishing activities: only 582 (software publishing) is ICT",
+                "C27": "C27 Electrical equipment is not ICT (OECD 2007); optional, for "
+                "comparability with ISIC Rev.3 30-33 (WIOD 2013 c14)",
+            },
+            codes=_WIOD2016_CODES,
+            source=_OECD_2007 + "; WIOD 2016 industry list (Timmer et al. 2016)",
+        ),
+        ICTDefinition(
+            name="OECD ICIO",
+            system="ISIC Rev.4 (OECD Inter-Country Input-Output tables)",
+            groups={MANUFACTURING: ("D26",), SERVICES: ("D58T60", "D61", "D62T63")},
+            broader={
+                "D58T60": "D58T60 Publishing, audiovisual and broadcasting: only 582 "
+                "(software publishing) is ICT",
+            },
+            source=_OECD_2007 + "; OECD ICIO industry list (TiVA 2018 and 2021 editions)",
+        ),
+        ICTDefinition(
+            name="WIOD long-run",
+            system="ISIC Rev.3 (long-run WIOD, 23 industries)",
+            groups={MANUFACTURING: ("D30t33",), SERVICES: ("I64", "K")},
+            broader={
+                "D30t33": "D30t33 Electrical and optical equipment (ISIC 30-33) also "
+                "holds electrical machinery and instruments outside the ICT sector",
+                "K": "K Real estate, renting and business activities (ISIC 70-74): only "
+                "72 (computer and related activities) is ICT",
+            },
+            codes=_LONGRUN_CODES,
+            source=_OECD_2002 + "; Woltjer, Gouma & Timmer (2021), GGDC Research Memorandum 190",
+        ),
+    )
+}
+
+#: Groups defined by users: {(name, classification or None): codes}.
+USER_GROUPS: dict[tuple[str, str | None], tuple[str, ...]] = {}
+
+
+def register_group(name: str, sectors: Sequence[str], classification: str | None = None) -> None:
+    """Define (or redefine) a group of industries for :func:`ict_slice`.
+
+    Parameters
+    ----------
+    name : str
+        Group name; may be a built-in one (``"ICT services"``) to replace it for
+        ``classification``.
+    sectors : sequence of str
+        Industry codes, as the tables spell them.
+    classification : str, optional
+        One of ``DEFINITIONS`` (``"WIOD 2013"``, ...): the group applies to
+        tables of that classification only, and its codes are checked against
+        the classification's industry list when that list is fixed. None: the
+        group applies to any table holding these codes (checked when slicing).
+
+    A group registered for the classification of a table takes precedence over
+    one registered for None, which takes precedence over the built-in groups.
+    Raises :class:`~gvcdecomp.errors.UnknownLabelError` for an unknown
+    classification or an industry the classification lacks.
+    """
+    if not isinstance(name, str) or not name:
+        raise OptionError(f"a group name must be a non-empty string, got {name!r}")
+    if (
+        isinstance(sectors, str)
+        or not isinstance(sectors, Sequence | np.ndarray)
+        or not len(sectors)
+    ):
+        raise OptionError(
+            f"group {name!r}: sectors must be a non-empty list of codes, got {sectors!r}"
+        )
+    sectors = tuple(str(s) for s in sectors)
+    if classification is not None:
+        d = _definition(classification)
+        missing = [s for s in sectors if d.codes is not None and s not in d.codes]
+        if missing:
+            raise UnknownLabelError(
+                f"group {name!r}: {d.name} has no industry {', '.join(map(repr, missing))}; "
+                f"its industries are {', '.join(d.codes)}"
+            )
+    USER_GROUPS[(name, classification)] = sectors
+
+
+def recognise(sectors: Sequence[str]) -> ICTDefinition | None:
+    """The classification whose ICT codes best match ``sectors`` (None if none does)."""
+    have = set(map(str, sectors))
+    best = max(DEFINITIONS.values(), key=lambda d: len(d.signature & have))
+    return best if best.signature & have else None
+
+
+def group_sectors(sectors: Sequence[str], group: str = MANUFACTURING, optional: bool = False):
+    """Resolve a group to industry codes present in ``sectors``.
+
+    Returns ``(definition or None, codes)``. Raises
+    :class:`~gvcdecomp.errors.UnknownLabelError` when the group is unknown, the
+    classification is not recognised, or a code of the group is not in
+    ``sectors``.
+    """
+    sectors = [str(s) for s in sectors]
+    d = recognise(sectors)
+    cls = None if d is None else d.name
+    if (group, cls) in USER_GROUPS:
+        codes = USER_GROUPS[(group, cls)]
+    elif (group, None) in USER_GROUPS:
+        codes = USER_GROUPS[(group, None)]
+    elif group in (MANUFACTURING, SERVICES, ICT):
+        if d is None:
+            raise UnknownLabelError(
+                f"the sectors ({_short(sectors)}) match no known ICT classification ("
+                + "; ".join(
+                    f"{x.name}: {', '.join(sorted(x.signature))}" for x in DEFINITIONS.values()
+                )
+                + "); define the group with register_group(name, sectors)"
+            )
+        codes = d.sectors(group, optional)
+    else:
+        known = [MANUFACTURING, SERVICES, ICT] + sorted(
+            {n for n, _ in USER_GROUPS} - {MANUFACTURING, SERVICES, ICT}
+        )
+        raise UnknownLabelError(f"unknown group {group!r}; groups: {', '.join(known)}")
+    missing = [s for s in codes if s not in sectors]
+    if missing:
+        where = f" ({cls})" if cls else ""
+        raise UnknownLabelError(
+            f"group {group!r}{where}: industry {', '.join(map(repr, missing))} is not among "
+            f"the sectors: {_short(sectors)}"
+        )
+    return d, tuple(codes)
+
+
+def ict_slice(
+    obj, group: str = MANUFACTURING, countries=None, years=None, *, optional: bool = False
+) -> xr.Dataset:
+    r"""The ICT slice of a table or of a decomposition result.
+
+    The variables with a ``sector`` dimension are summed over the group's
+    industries; variables without one are dropped. Flows add up, ratios do not:
+    slice the numerators and denominators of an index (e.g. ``IV``, ``FV`` and
+    ``gexp`` of :func:`~gvcdecomp.gvc.kpww_participation`) and divide.
+
+    Parameters
+    ----------
+    obj : IOTable or xarray.Dataset
+        A table, or a result of :func:`~gvcdecomp.decompose` (one year, or a
+        panel with a ``year`` dimension).
+    group : str
+        ``"ICT manufacturing"`` (default), ``"ICT services"``, ``"ICT"`` or a
+        group defined with :func:`register_group`. The classification is
+        recognised from the sector codes (see the module docstring).
+    countries : list of str, or mapping {name: list of str}, optional
+        Exporters (``country`` for a table) to keep; a mapping sums its members
+        into one, e.g. ``{"EU": [...]}``. Flows between members stay counted
+        (an aggregate's exports include those to its own members). Default: all.
+    years : int or list of int, optional
+        Years to keep; an int drops the ``year`` dimension. Default: all.
+    optional : bool
+        Add the classification's optional industries (WIOD 2016: C27).
+
+    Returns
+    -------
+    xarray.Dataset
+        For a Wang–Wei–Zhu result, dimensions ([year,] exporter, importer): the
+        16 terms and ``gexp`` of the group's exports, and
+
+        - ``DVA`` = terms 1–5 (DVA_FIN + DVA_INT + DVA_INTrexI1 + DVA_INTrexF +
+          DVA_INTrexI2), the group's value added absorbed abroad, by importer;
+        - ``DVA_share`` = Σ_r DVA / Σ_r gexp, the DVA share of the group's
+          exports (the 2014 ICT study's measure), by exporter;
+        - ``DVA_group_share`` = the group's Σ_r DVA / the exporter's Σ_r DVA over
+          all sectors;
+        - ``DVA_importer_share`` = DVA / Σ_r DVA, where that value added is
+          absorbed.
+
+        A Leontief ``post="exports"`` result gets the same shares from its DVA
+        (domestic content, Hummels–Ishii–Yi). For an :class:`IOTable`,
+        dimensions ([year,] country[, destination]): ``output``, ``value_added``,
+        ``exports``, ``final_use`` and ``intermediate_use`` (sales by using
+        country) of the group, and ``output_share``, ``value_added_share``,
+        ``exports_share`` of the country's totals. Flows in the units of the
+        data (WIOD: millions of US dollars), shares as fractions (0 where the
+        denominator is 0). Attributes name the group, its industries, the
+        classification, its source and the caveats on broader industries.
+
+    Raises :class:`~gvcdecomp.errors.UnknownLabelError` for an unknown group,
+    industry, country or year. :func:`to_frame` makes a tidy DataFrame of it.
+    """
+    from .table import IOTable
+
+    if isinstance(obj, IOTable):
+        ds, shares = _table_dataset(obj), _TABLE_SHARES
+    elif isinstance(obj, xr.Dataset):
+        ds, shares = obj, None
+    else:
+        raise TypeError(
+            f"ict_slice expects an IOTable or an xarray.Dataset, got {type(obj).__name__}"
+        )
+    if "sector" not in ds.dims:
+        raise OptionError(
+            "ict_slice: the result has no 'sector' dimension to slice (decompose by sector first)"
+        )
+    d, codes = group_sectors(ds["sector"].values, group, optional)
+    ds = _select_years(ds, years)
+    ds = ds[[v for v in ds.data_vars if "sector" in ds[v].dims]]
+    cdim = "exporter" if "exporter" in ds.dims else "country"
+    ds = _select_countries(ds, cdim, countries)
+    out = ds.sel(sector=list(codes)).sum("sector")
+    if shares is not None:
+        total = ds.sum("sector")
+        for v, name in shares.items():
+            out[name] = _share(
+                out[v].sum([k for k in out[v].dims if k not in ("year", cdim)]),
+                total[v].sum([k for k in total[v].dims if k not in ("year", cdim)]),
+            )
+    elif "importer" in out.dims and (
+        set(WWZ_TERMS) <= set(out.data_vars) or {"DVA", "gexp"} <= set(out.data_vars)
+    ):
+        _add_dva_shares(out, ds)
+    out.attrs = (
+        dict(obj.attrs)
+        if isinstance(obj, xr.Dataset)
+        else {"source": obj.source, "units": obj.units}
+    )
+    out.attrs.update(_provenance(d, group, codes))
+    return out
+
+
+def to_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """A tidy (long) DataFrame of a Dataset: one row per variable and coordinate.
+
+    Columns: the dimensions of ``ds`` (and a scalar ``year``), ``variable`` and
+    ``value``. A variable without some dimension (e.g. ``DVA_share`` has no
+    importer) has that column empty (NaN). ``ds.to_dataframe()`` would instead
+    repeat such variables along the missing dimension.
+    """
+    scalars = {k: ds[k].item() for k in ds.coords if ds[k].ndim == 0}
+    parts = []
+    for v in ds.data_vars:
+        da = ds[v].reset_coords(drop=True)
+        frame = (
+            da.to_series().rename("value").reset_index()
+            if da.ndim
+            else pd.DataFrame({"value": [da.item()]})
+        )
+        parts.append(frame.assign(variable=v, **scalars))
+    cols = [*scalars, *ds.dims, "variable", "value"]
+    return pd.concat(parts, ignore_index=True).reindex(columns=cols)
+
+
+# -- helpers ---------------------------------------------------------------------
+_TABLE_SHARES = {
+    "output": "output_share",
+    "value_added": "value_added_share",
+    "exports": "exports_share",
+}
+
+
+def _table_dataset(t) -> xr.Dataset:
+    G, N = t.G, t.N
+    dims2, dims3 = ("country", "sector"), ("country", "sector", "destination")
+    ds = xr.Dataset(
+        {
+            "output": (dims2, t.x.reshape(G, N)),
+            "value_added": (dims2, t.value_added.reshape(G, N)),
+            "exports": (dims3, t.exports.reshape(G, N, G)),
+            "final_use": (dims3, t.Yc.reshape(G, N, G)),
+            "intermediate_use": (dims3, t.Zc.reshape(G, N, G)),
+        },
+        coords={
+            "country": list(t.countries),
+            "sector": list(t.sectors),
+            "destination": list(t.countries),
+        },
+    )
+    return ds if t.year is None else ds.assign_coords(year=t.year)
+
+
+def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset) -> None:
+    # Sum each term over importers before adding terms, as wwz.summarize and
+    # cli.dva_shares do, so that the shares agree to the last bit.
+    terms = WWZ_GROUPS["DVA"] if set(WWZ_TERMS) <= set(out.data_vars) else ("DVA",)
+    if terms != ("DVA",):
+        out["DVA"] = sum(out[t] for t in terms)
+    dva = sum(out[t].sum("importer") for t in terms)
+    total = sum(ds[t].sum(["sector", "importer"]) for t in terms)
+    out["DVA_share"] = _share(dva, out["gexp"].sum("importer"))
+    out["DVA_group_share"] = _share(dva, total)
+    out["DVA_importer_share"] = _share(out["DVA"], dva)
+
+
+def _share(num, den):
+    return xr.where(den != 0, num / den.where(den != 0), 0.0)
+
+
+def _select_years(ds, years):
+    if years is None:
+        return ds
+    have = [int(y) for y in np.atleast_1d(ds["year"].values)] if "year" in ds.coords else []
+    wanted = [years] if np.ndim(years) == 0 else list(years)
+    bad = [y for y in wanted if y not in have]
+    if bad:
+        raise UnknownLabelError(
+            f"year {', '.join(map(str, bad))} is not in the result; its years: "
+            + (", ".join(map(str, have)) if have else "none (no year coordinate)")
+        )
+    if "year" not in ds.dims:
+        return ds
+    return ds.sel(year=years if np.ndim(years) == 0 else wanted)
+
+
+def _select_countries(ds, dim, countries):
+    if countries is None:
+        return ds
+    have = [str(c) for c in ds[dim].values]
+    groups = dict(countries) if isinstance(countries, Mapping) else None
+    if groups is not None:
+        wanted = [c for m in groups.values() for c in m]
+    else:
+        wanted = [countries] if isinstance(countries, str) else list(countries)
+    bad = [c for c in wanted if c not in have]
+    if bad:
+        raise UnknownLabelError(
+            f"unknown country {', '.join(map(repr, bad))}; the result has {', '.join(have)}"
+        )
+    if groups is None:
+        return ds.sel({dim: wanted})
+    parts = [
+        ds.sel({dim: list(m)}).sum(dim).expand_dims({dim: [name]}) for name, m in groups.items()
+    ]
+    return xr.concat(parts, dim=dim).transpose(*ds.dims)
+
+
+def _provenance(d, group, codes) -> dict:
+    attrs = {"group": group, "group_sectors": ", ".join(codes)}
+    if d is not None:
+        attrs["classification"] = f"{d.name}: {d.system}"
+        attrs["ict_definition"] = d.source
+        notes = [d.broader[c] for c in codes if c in d.broader]
+        if notes:
+            attrs["caveat"] = "; ".join(notes)
+    return attrs
+
+
+def _definition(name) -> ICTDefinition:
+    try:
+        return DEFINITIONS[name]
+    except (KeyError, TypeError):
+        raise UnknownLabelError(
+            f"unknown classification {name!r}; known: {', '.join(DEFINITIONS)}"
+        ) from None
+
+
+def _short(labels, k=8) -> str:
+    return ", ".join(labels[:k]) + (f", ... ({len(labels)} in all)" if len(labels) > k else "")
