@@ -235,7 +235,8 @@ def test_no_sheet_with_the_header(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "row,message", [(5, "header row of country codes is missing"), (6, "no sheet has the WIOT header")]
+    "row,message",
+    [(5, "header row of country codes is missing"), (6, "no sheet has the WIOT header")],
 )
 def test_missing_header_row(good_file, row, message):
     _, f = good_file

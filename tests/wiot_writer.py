@@ -51,10 +51,10 @@ VALUATION_ROWS = (
     ("r63", "Direct purchases abroad by residents"),
     ("r64", "Purchases on the domestic territory by non-residents"),
     ("r65", "Value added at basic prices"),
-    ("r67", "International Transport Margins"),
+    ("r66", "International Transport Margins"),
 )
 VALUE_ADDED = "Value added at basic prices"
-FIRST_ROW, FIRST_COL = 7, 5  # E7
+FIRST_COL = 5  # column E; rows 1-6 are the title and the header, so the data start at E7
 
 
 def write_wiot_excel(
@@ -161,7 +161,8 @@ def _write_xlsx(path, sheet_name, rows):
     files = {
         "[Content_Types].xml": (
             f'<Types xmlns="{_PKG}/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
             f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
             f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_CT}.worksheet+xml"/>'
@@ -181,10 +182,11 @@ def _write_xlsx(path, sheet_name, rows):
             f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
         ),
         "xl/styles.xml": (
-            f'<styleSheet {_NS}><fonts count="1"><font/></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+            f'<styleSheet {_NS}><fonts count="1"><font/></fonts>'
+            '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
             '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
-            '<cellXfs count="1"><xf/></cellXfs>'
-            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+            '<cellXfs count="1"><xf/></cellXfs><cellStyles count="1">'
+            '<cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
         ),
         "xl/worksheets/sheet1.xml": "".join(out),
     }

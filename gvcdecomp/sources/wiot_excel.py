@@ -328,7 +328,9 @@ class _Sheet:
             )
         dup = sorted({c for c in codes if codes.count(c) > 1})
         if dup:
-            self.fail(f"duplicated final-demand codes {', '.join(dup)} in the header row {self.h + 1}")
+            self.fail(
+                f"duplicated final-demand codes {', '.join(dup)} in the header row {self.h + 1}"
+            )
         return _fd_categories(codes, descs[n : n + K]), n + G * K
 
     # -- data -----------------------------------------------------------------
