@@ -170,6 +170,8 @@ def register_group(name: str, sectors: Sequence[str], classification: str | None
         the classification's industry list when that list is fixed. None: the
         group applies to any table holding these codes (checked when slicing).
 
+    Notes
+    -----
     A group registered for the classification of a table takes precedence over
     one registered for None, which takes precedence over the built-in groups.
     Raises :class:`~gvcdecomp.errors.UnknownLabelError` for an unknown

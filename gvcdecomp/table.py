@@ -57,6 +57,8 @@ class IOTable:
     units : str, optional
         Units of the flows, e.g. ``"millions of US dollars, current prices"``.
 
+    Notes
+    -----
     A sector whose row sum is negative (negative final demand, a stock
     draw-down, with no intermediate inputs, as in a few cells of WIOD) or zero
     gets zero input coefficients; a warning names it. Inputs bought by a sector

@@ -79,6 +79,8 @@ def wwz(table, groups=None) -> xr.Dataset:
         group's blocks ``A^{ss}``, ``L^{ss}``, ``B^{ss}`` span all its members).
         Exporting sectors of a group add up its members' same industry.
 
+    Notes
+    -----
     No array larger than (GN, GN) is formed: every ``A^{sr} w`` product runs in
     a numba kernel over the rows of A.
     """

@@ -37,6 +37,8 @@ def load_wiod2013(years, path=None, output: str = "rowsum"):
     output : {"rowsum", "stored"}
         Gross output used by the model (see :class:`IOTable`).
 
+    Notes
+    -----
     Files are recognised by name, case-insensitively: ``wiot_YYYY.RData`` (R
     package ``wiod``, values rounded to whole millions) or the official
     ``WIOTyy_ROW_Apr12.xlsx`` (1995–2007) / ``WIOTyy_ROW_Sep12.xlsx`` (2008–2011).
