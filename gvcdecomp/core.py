@@ -50,6 +50,7 @@ class LeontiefCore:
         self.A = table.Z * inv_x
         self.v = 1.0 - self.A.sum(axis=0)
         self.B, self.condition = _inverse(np.eye(n) - self.A, table._name + ": I - A")
+        self._regions = {}
 
     def regions(self, groups=None) -> "Regions":
         """The table's countries, with ``groups`` merged into single regions.
@@ -58,11 +59,10 @@ class LeontiefCore:
         ``{"EU": ["DEU", "FRA", ...]}``; trade among members is then domestic.
         Cached per grouping. See :class:`Regions`.
         """
-        key = None if not groups else tuple(sorted((k, tuple(v)) for k, v in groups.items()))
-        cache = self.__dict__.setdefault("_regions", {})
-        if key not in cache:
-            cache[key] = Regions(self, groups)
-        return cache[key]
+        key = None if not groups else tuple((k, tuple(v)) for k, v in groups.items())
+        if key not in self._regions:
+            self._regions[key] = Regions(self, groups)
+        return self._regions[key]
 
     # The country partition's blocks as (G, N, ...) arrays, for methods that
     # work country by country.
@@ -216,16 +216,21 @@ def _partition(countries, groups):
 
 
 def _inverse(M: np.ndarray, what: str) -> tuple[np.ndarray, float]:
-    """Inverse of M through LU, refusing singular or ill-conditioned M."""
-    anorm = np.abs(M).sum(axis=0).max()
-    lu, piv, info = lapack.dgetrf(M, overwrite_a=False)
+    """Inverse of M through LU, refusing singular or ill-conditioned M.
+
+    M (C-ordered, a temporary of the caller) is overwritten: LAPACK factors its
+    Fortran-ordered transpose in place, saving a GN x GN copy; the inverse of
+    that transpose, transposed back, is M's inverse.
+    """
+    anorm = np.abs(M).sum(axis=0).max()  # 1-norm of M = inf-norm of M.T
+    lu, piv, info = lapack.dgetrf(M.T, overwrite_a=True)
     if info > 0:
         raise SingularMatrixError(f"{what} is singular (zero pivot at position {info - 1})")
-    rcond, _ = lapack.dgecon(lu, anorm, norm="1")
+    rcond, _ = lapack.dgecon(lu, anorm, norm="I")
     if not rcond >= RCOND_MIN:
         raise SingularMatrixError(
             f"{what} is too ill-conditioned to invert: condition number {1 / rcond:.3g} "
             f"(limit {1 / RCOND_MIN:.0e})"
         )
     inv, info = lapack.dgetri(lu, piv, overwrite_lu=True)
-    return inv, 1.0 / rcond
+    return inv.T, 1.0 / rcond
