@@ -21,7 +21,7 @@ from .errors import (
     UnknownLabelError,
     ValueNotFiniteError,
 )
-from . import gvc, ict, indicators
+from . import gvc, ict, indicators, plots, smile
 from .examples import tiny_table
 from .gvc import (
     average_propagation_length,
@@ -33,6 +33,8 @@ from .gvc import (
     wwyz_participation,
 )
 from .ict import ict_slice, register_group, to_frame
+from .plots import plot_smile
+from .smile import smile_curve, smile_fit
 from .methods import METHODS, decompose
 from .methods.kww import kww_from_wwz
 from .methods.wwz import summarize as wwz_summary
@@ -52,7 +54,8 @@ __all__ = [
     "load_niot", "NationalTable", "import_content_of_exports", "save_table", "load_table",
     "save_result", "load_result", "ict", "gvc", "ict_slice", "register_group", "to_frame",
     "kpww_participation", "wwyz_participation", "production_length", "upstreamness",
-    "downstreamness", "average_propagation_length", "bm_participation",
+    "downstreamness", "average_propagation_length", "bm_participation", "smile", "plots",
+    "smile_curve", "smile_fit", "plot_smile",
     "BalanceWarning", "GVCError", "TableError", "ShapeError", "LabelError",
     "ValueNotFiniteError", "OutputError", "SingularMatrixError", "DataNotFoundError",
     "FileFormatError", "UnknownLabelError", "OptionError",
