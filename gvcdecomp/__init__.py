@@ -22,6 +22,8 @@ from .errors import (
     ValueNotFiniteError,
 )
 from . import gvc, ict, indicators, plots, smile
+from .aggregate import aggregate
+from .concordances import concordance, industries
 from .examples import tiny_table
 from .gvc import (
     average_propagation_length,
@@ -39,9 +41,12 @@ from .methods import METHODS, decompose
 from .methods.kww import kww_from_wwz
 from .methods.wwz import summarize as wwz_summary
 from .panel import Panel
+from .sources.generic import from_dataframes, read_stata_icio, to_dataframes
+from .sources.icio import load_icio, split_groups
 from .sources.niot import NationalTable, import_content_of_exports, load_niot
 from .sources.registry import load, open_table
 from .sources.wiod2013 import load_wiod2013
+from .sources.wiod2016 import load_wiod2016
 from .sources.wiod_longrun import load_wiod_longrun
 from .storage import load_result, load_table, save_result, save_table
 from .table import BalanceWarning, IOTable
@@ -55,7 +60,9 @@ __all__ = [
     "save_result", "load_result", "ict", "gvc", "ict_slice", "register_group", "to_frame",
     "kpww_participation", "wwyz_participation", "production_length", "upstreamness",
     "downstreamness", "average_propagation_length", "bm_participation", "smile", "plots",
-    "smile_curve", "smile_fit", "plot_smile",
+    "smile_curve", "smile_fit", "plot_smile", "load_wiod2016", "load_icio", "split_groups",
+    "from_dataframes", "to_dataframes", "read_stata_icio", "aggregate", "concordance",
+    "industries",
     "BalanceWarning", "GVCError", "TableError", "ShapeError", "LabelError",
     "ValueNotFiniteError", "OutputError", "SingularMatrixError", "DataNotFoundError",
     "FileFormatError", "UnknownLabelError", "OptionError",

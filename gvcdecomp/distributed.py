@@ -11,7 +11,9 @@ from .errors import OptionError
 
 def _one_year(panel, year, fn, options):
     # runs on a worker: the table is read there, never shipped
-    return fn(panel[year], **options)
+    from .methods import run
+
+    return run(fn, panel[year], options)
 
 
 def map_years(panel, fn, options: dict, client, progress: bool, desc: str) -> list:

@@ -88,6 +88,9 @@ class IOTable:
         self.year = None if year is None else int(year)
         self.source = source or "user-supplied arrays"
         self.units = units
+        # Country groups every method applies unless given groups= (OECD ICIO:
+        # the China/Mexico processing splits merged back); loaders set it.
+        self.default_groups: dict[str, list[str]] = {}
         G, N = len(self.countries), len(self.sectors)
         n = G * N
 

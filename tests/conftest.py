@@ -1,6 +1,7 @@
 """Shared fixtures: the real data folder and small random tables."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ def _data_root() -> Path:
 
 # Loaders called without path= look in $GVCDECOMP_DATA_DIR: point it at the shared data.
 os.environ.setdefault("GVCDECOMP_DATA_DIR", str(_data_root()))
+# Parsed-table caches go to a throwaway folder, never the user's (or ../shared).
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="gvcdecomp-test-cache-")
 
 
 def require_data(source: str) -> Path:

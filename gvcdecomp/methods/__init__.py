@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import xarray as xr
 from tqdm import tqdm
 
@@ -38,7 +40,9 @@ def decompose(
         the in-process path's up to the rounding of multi-threaded BLAS (~1e-15
         relative).
     **options
-        Passed to the method.
+        Passed to the method. Methods that take ``groups=`` get the table's
+        ``default_groups`` (e.g. ICIO's China/Mexico splits merged) unless
+        ``groups`` is given; ``groups=None`` keeps every country separate.
 
     Returns
     -------
@@ -52,15 +56,22 @@ def decompose(
             f"unknown method {method!r}; available: {', '.join(METHODS)}"
         ) from None
     if isinstance(data, IOTable):
-        return fn(data, **options)
+        return run(fn, data, options)
     if not isinstance(data, Panel):
         raise TypeError(f"decompose expects an IOTable or a Panel, got {type(data).__name__}")
     show = progress if progress is not None else len(data) > 1
     if client is None:
         years = tqdm(data.years, desc=method, disable=not show)
-        results = [fn(data[y], **options) for y in years]
+        results = [run(fn, data[y], options) for y in years]
     else:
         from ..distributed import map_years
 
         results = map_years(data, fn, options, client, show, desc=method)
     return xr.concat(results, dim="year")
+
+
+def run(fn, table, options: dict) -> xr.Dataset:
+    """``fn(table, **options)``, with the table's default groups unless overridden."""
+    if table.default_groups and "groups" not in options and "groups" in inspect.signature(fn).parameters:
+        options = {**options, "groups": table.default_groups}
+    return fn(table, **options)

@@ -12,6 +12,11 @@ from ..errors import DataNotFoundError, FileFormatError, UnknownLabelError
 SOURCES = {
     "wiod2013": ("gvcdecomp.sources.wiod2013", "load_wiod2013"),
     "wiod_longrun": ("gvcdecomp.sources.wiod_longrun", "load_wiod_longrun"),
+    "wiod2016": ("gvcdecomp.sources.wiod2016", "load_wiod2016"),
+    "icio2016": ("gvcdecomp.sources.icio", "load_icio2016"),
+    "icio2018": ("gvcdecomp.sources.icio", "load_icio2018"),
+    "icio2021": ("gvcdecomp.sources.icio", "load_icio2021"),
+    "icio2023": ("gvcdecomp.sources.icio", "load_icio2023"),
 }
 
 #: file-name pattern -> (source, how the year is read from the match)
@@ -19,6 +24,12 @@ FILE_PATTERNS = [
     (r"wiot_(\d{4})\.rdata", "wiod2013", lambda m: int(m.group(1))),
     (r"wiot(\d\d)_row_(apr|sep)12\.xlsx", "wiod2013", lambda m: 1900 + int(m.group(1)) if int(m.group(1)) > 50 else 2000 + int(m.group(1))),
     (r"wiodlr_wiot_(\d{4})\.rda", "wiod_longrun", lambda m: int(m.group(1))),
+    (r"wiot(\d{4})_october16_row\.rdata", "wiod2016", lambda m: int(m.group(1))),
+    (r"wiot(\d{4})_nov16_row\.xlsb", "wiod2016", lambda m: int(m.group(1))),
+    (r"icio2016_(\d{4})\.(?:csv|zip)", "icio2016", lambda m: int(m.group(1))),
+    (r"icio2018_(\d{4})\.(?:csv|zip)", "icio2018", lambda m: int(m.group(1))),
+    (r"icio2021_(\d{4})\.csv", "icio2021", lambda m: int(m.group(1))),
+    (r"(?:icio2023_)?(\d{4})(?:_sml)?\.csv", "icio2023", lambda m: int(m.group(1))),  # generic: last
 ]
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import FileFormatError, UnknownLabelError
 from ..panel import Panel
 from ..table import IOTable
+from .cache import cached_parts
 from .paths import find_file
 
 SOURCE = "wiod2013"
@@ -43,7 +44,9 @@ def load_wiod2013(years, path=None, output: str = "rowsum"):
     package ``wiod``, values rounded to whole millions) or the official
     ``WIOTyy_ROW_Apr12.xlsx`` (1995–2007) / ``WIOTyy_ROW_Sep12.xlsx`` (2008–2011).
     Tables: 40 countries + RoW, 35 industries c1…c35, five final-demand
-    categories; millions of US dollars, current prices.
+    categories; millions of US dollars, current prices. Parsed tables are kept
+    in the per-user cache (:mod:`gvcdecomp.sources.cache`; ``GVCDECOMP_NO_CACHE=1``
+    turns that off).
     """
     if np.ndim(years) == 0:
         return _load_year(_check_year(years), path, output)
@@ -63,15 +66,20 @@ def _load_year(year: int, path, output: str) -> IOTable:
     yy = f"{year % 100:02d}"
     patterns = [rf"wiot_{year}\.rdata", rf"wiot{yy}_row_(apr|sep)12\.xlsx"]
     f = find_file(SOURCE, patterns, path, HINT)
-    if f.suffix.lower() in (".rdata", ".rda"):
-        parts = read_rdata(f)
-    else:
-        from .wiot_excel import read_wiot_excel
 
-        parts = read_wiot_excel(f)
-    if parts["year"] is not None and parts["year"] != year:
-        raise FileFormatError(f"{f}: holds the year {parts['year']}, not {year}")
-    parts["year"] = year
+    def parse():
+        if f.suffix.lower() in (".rdata", ".rda"):
+            parts = read_rdata(f)
+        else:
+            from .wiot_excel import read_wiot_excel
+
+            parts = read_wiot_excel(f)
+        if parts["year"] is not None and parts["year"] != year:
+            raise FileFormatError(f"{f}: holds the year {parts['year']}, not {year}")
+        parts["year"] = year
+        return parts
+
+    parts = cached_parts(SOURCE, f, parse)
     return IOTable(**parts, output=output, source=f"WIOD 2013 ({f.name})", units=UNITS)
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from ..errors import FileFormatError, UnknownLabelError
 from ..panel import Panel
 from ..table import IOTable
+from .cache import cached_parts
 from .paths import find_file
 
 SOURCE = "wiod_longrun"
@@ -79,6 +80,10 @@ def load_wiod_longrun(years, path=None, output: str = "rowsum"):
     position; a file whose labels do not form a complete table raises
     :class:`~gvcdecomp.errors.FileFormatError`.
 
+    Parsed tables are kept in the per-user cache (:mod:`gvcdecomp.sources.cache`;
+    ``GVCDECOMP_NO_CACHE=1`` turns that off), so only the first load of a year
+    scans the long CSV.
+
     Reference: Woltjer, P., Gouma, R. and Timmer, M. P. (2021), "Long-run World
     Input-Output Database: Version 1.0 Sources and Methods", GGDC Research
     Memorandum 190, University of Groningen.
@@ -100,11 +105,17 @@ def _check_year(year) -> int:
 def _load_year(year: int, path, output: str) -> IOTable:
     patterns = [rf"wiodlr_wiot_{year}\.rda", r"lr_wiod_wiot_final_filled\.csv"]
     f = find_file(SOURCE, patterns, path, HINT)
-    if f.suffix.lower() == ".csv":
-        rows, cols, values = read_long_csv(f, year)
-    else:
-        rows, cols, values = read_rda(f, year)
-    parts = assemble(f, rows, cols, values)
+    csv_file = f.suffix.lower() == ".csv"
+
+    def parse():
+        if csv_file:
+            rows, cols, values = read_long_csv(f, year)
+        else:
+            rows, cols, values = read_rda(f, year)
+        return assemble(f, rows, cols, values)
+
+    # the long CSV holds every year: the year tells its tables apart in the cache
+    parts = cached_parts(SOURCE, f, parse, part=str(year) if csv_file else None)
     return IOTable(
         **parts, output=output, year=year, source=f"long-run WIOD ({f.name})", units=UNITS
     )
