@@ -103,13 +103,23 @@ def _share(num, den):
 
 
 # -- indicators computed from a table ---------------------------------------------
-def vax_ratio(table) -> xr.DataArray:
+def vax_ratio(table, groups=None) -> xr.DataArray:
     r"""Johnson–Noguera value-added-to-gross-exports (VAX) ratio, by exporter.
 
     ``VAX_s = Σ_{r≠s} Σ_t V^s B^{st} Y^{tr}``, the value added of s absorbed in
     final demand abroad (Johnson & Noguera 2012, J. Int. Econ. 86: 224-236;
     equal to KWW terms 1–3 and to OECD ``FFD_DVA``), over gross exports:
     ``VAX_ratio_s = VAX_s / E^{s*}``.
+
+    Parameters
+    ----------
+    table : IOTable
+    groups : dict, optional
+        Regions treated as one exporter, e.g. ``{"EU": [...members]}`` (see
+        :func:`~gvcdecomp.methods.wwz.wwz`): s is then a region, trade among
+        its members is domestic and not exported, and ``B^{ss}``, ``L^{ss}``
+        span all members' rows. A group's VAX ratio is that of its
+        extra-group exports, as for one country.
 
     Returns
     -------
@@ -118,16 +128,16 @@ def vax_ratio(table) -> xr.DataArray:
         most 1 on a table with non-negative flows; for the world it is
         ``Σ VAX / Σ E``, which the caller computes from :func:`tiva`.
     """
-    f = _flows(table)
+    f, names = _flows(table, groups)
     exgr, ffd = f["EXGR"].sum(axis=1), f["FFD_DVA"].sum(axis=1)
     ratio = np.divide(ffd, exgr, out=np.zeros_like(ffd), where=exgr != 0)
     return xr.DataArray(
-        ratio, dims="exporter", coords=_exporter_coords(table), name="VAX_ratio",
+        ratio, dims="exporter", coords=_exporter_coords(table, names), name="VAX_ratio",
         attrs={"units": "fraction", "reference": "Johnson & Noguera (2012)"},
     )  # fmt: skip
 
 
-def vertical_specialisation(table) -> xr.Dataset:
+def vertical_specialisation(table, groups=None) -> xr.Dataset:
     r"""Vertical specialisation VS and VS1 of each country's exports.
 
     - ``VS_s = Σ_{t≠s} V^t B^{ts} E^{s*}``: foreign value added in s's gross
@@ -143,13 +153,24 @@ def vertical_specialisation(table) -> xr.Dataset:
     content once). ``VS_share`` and ``VS1_share`` divide by ``gexp`` = E^{s*}
     (0 where it is 0).
 
+    Parameters
+    ----------
+    table : IOTable
+    groups : dict, optional
+        Regions treated as one exporter, e.g. ``{"EU": [...members]}`` (see
+        :func:`~gvcdecomp.methods.wwz.wwz`): s is then a region, trade among
+        its members is domestic and not exported, and ``B^{ss}``, ``L^{ss}``
+        span all members' rows. VS then counts only value added
+        from outside the group, VS1 only the group's value added in the
+        exports of non-members; their world totals still agree.
+
     Returns
     -------
     xarray.Dataset
         Dimension ``exporter``: VS, VS1, gexp (units of the table), VS_share,
         VS1_share (fractions).
     """
-    f = _flows(table)
+    f, names = _flows(table, groups)
     gexp = f["EXGR"].sum(axis=1)
     vs, vs1 = f["EXGR_FVA"].sum(axis=1), f["EXGR_DVAFX"].sum(axis=1)
     variables = {
@@ -160,12 +181,12 @@ def vertical_specialisation(table) -> xr.Dataset:
         "VS1_share": np.divide(vs1, gexp, out=np.zeros_like(vs1), where=gexp != 0),
     }
     return result_dataset(
-        table, variables, ("exporter",), _exporter_coords(table), "vertical_specialisation",
-        "Hummels, Ishii & Yi (2001); Daudin, Rifflart & Schweisguth (2011)",
+        table, variables, ("exporter",), _exporter_coords(table, names), "vertical_specialisation",
+        "Hummels, Ishii & Yi (2001); Daudin, Rifflart & Schweisguth (2011)", groups=groups,
     )  # fmt: skip
 
 
-def tiva(table, by: str = "exporter") -> xr.Dataset:
+def tiva(table, by: str = "exporter", groups=None) -> xr.Dataset:
     r"""OECD Trade-in-Value-Added indicators of each country's gross exports.
 
     ==============  ==============================================  ===========
@@ -200,6 +221,12 @@ def tiva(table, by: str = "exporter") -> xr.Dataset:
         the value added originates (forward linkage) for FFD_DVA and
         EXGR_DVAFX, as in the OECD tables. Ratios that would mix the two
         (VAX_ratio, EXGR_DVAFXSH) are given by exporter only.
+    groups : dict, optional
+        Regions treated as one exporter, e.g. ``{"EU": [...members]}`` (see
+        :func:`~gvcdecomp.methods.wwz.wwz`): s is then a region, trade among
+        its members is domestic and not exported, and all blocks span the
+        members' rows; a group's sector i adds up its members' industry i.
+        Every indicator keeps its meaning, for the group as one economy.
 
     Reference: OECD (2019), Guide to OECD's TiVA indicators, 2018 edition
     (EXGR, EXGR_DVA, EXGR_FVA, EXGR_DVASH, EXGR_FVASH, FFD_DVA, EXGR_DVAFXSH);
@@ -213,13 +240,13 @@ def tiva(table, by: str = "exporter") -> xr.Dataset:
     """
     if by not in ("exporter", "sector"):
         raise OptionError(f'tiva: by must be "exporter" or "sector", got {by!r}')
-    f = _flows(table)
+    f, names = _flows(table, groups)
     if by == "exporter":
         f = {k: a.sum(axis=1) for k, a in f.items()}
-        dims, coords = ("exporter",), _exporter_coords(table)
+        dims, coords = ("exporter",), _exporter_coords(table, names)
     else:
         dims = ("exporter", "sector")
-        coords = {**_exporter_coords(table), "sector": list(table.sectors)}
+        coords = {**_exporter_coords(table, names), "sector": list(table.sectors)}
     exgr = f["EXGR"]
 
     def share(a):
@@ -239,10 +266,12 @@ def tiva(table, by: str = "exporter") -> xr.Dataset:
     if by == "exporter":
         out["VAX_ratio"] = share(f["FFD_DVA"])
         out["EXGR_DVAFXSH"] = share(f["EXGR_DVAFX"])
-    return result_dataset(table, out, dims, coords, "tiva", TIVA_REFERENCE, by=by)
+    return result_dataset(
+        table, out, dims, coords, "tiva", TIVA_REFERENCE, by=by, groups=groups
+    )
 
 
-def rca_va(table) -> xr.DataArray:
+def rca_va(table, groups=None) -> xr.DataArray:
     r"""Revealed comparative advantage on domestic value added in exports.
 
     ``RCA_si = (DV_si / Σ_j DV_sj) / (Σ_t DV_ti / Σ_t Σ_j DV_tj)`` with
@@ -255,6 +284,18 @@ def rca_va(table) -> xr.DataArray:
     Zhu 2013, "DVA in gross exports, forward linkage"). The Balassa (1965)
     index on these values.
 
+    Parameters
+    ----------
+    table : IOTable
+    groups : dict, optional
+        Regions treated as one exporter, e.g. ``{"EU": [...members]}`` (see
+        :func:`~gvcdecomp.methods.wwz.wwz`): s is then a region, trade among
+        its members is domestic and not exported, and ``B^{ss}``, ``L^{ss}``
+        span all members' rows. A group is one economy among the
+        remaining countries: its DV_si adds its members' industry i
+        (forward linkage through the group's L^{ss}), and the world totals
+        run over the regions, without intra-group exports.
+
     Returns
     -------
     xarray.DataArray
@@ -262,8 +303,8 @@ def rca_va(table) -> xr.DataArray:
         or a sector's world total of DV is 0 (undefined).
     """
     c = table.core
-    G, N = c.G, c.N
-    dv = (c.v * c.local_times(table.exports.sum(axis=1))).reshape(G, N)
+    R = c.regions(groups)
+    dv = R.by_region_sector(c.v * R.local_times(R.exports(table).sum(axis=1)))
     with np.errstate(divide="ignore", invalid="ignore"):
         own = dv / dv.sum(axis=1, keepdims=True)
         world = dv.sum(axis=0) / dv.sum()
@@ -271,40 +312,43 @@ def rca_va(table) -> xr.DataArray:
     rca[~np.isfinite(rca)] = np.nan
     return xr.DataArray(
         rca, dims=("exporter", "sector"),
-        coords={**_exporter_coords(table), "sector": list(table.sectors)},
+        coords={**_exporter_coords(table, R.names), "sector": list(table.sectors)},
         name="RCA_VA",
         attrs={"units": "index (1 = world average)", "reference": "Koopman, Wang & Wei (2014)"},
     )  # fmt: skip
 
 
 # -- shared flows -----------------------------------------------------------------
-def _exporter_coords(table) -> dict:
-    coords = {"exporter": list(table.countries)}
+def _exporter_coords(table, names) -> dict:
+    coords = {"exporter": list(names)}
     if table.year is not None:
         coords["year"] = table.year
     return coords
 
 
-def _flows(table) -> dict:
-    """The additive TiVA flows as (G, N) arrays (see :func:`tiva` for the linkage)."""
+def _flows(table, groups) -> tuple[dict, tuple]:
+    """The additive TiVA flows as (G', N) arrays (see :func:`tiva` for the
+    linkage), and the names of the G' exporting regions."""
     c = table.core
-    G, N, n = c.G, c.N, c.n
-    blk = np.arange(n) // N
-    E = table.exports.sum(axis=1)
-    Yc = table.Yc
-    vb_ss = c.vb_country[blk, np.arange(n)]  # V^s B^{ss}
-    fv = c.vb_country.sum(axis=0) - vb_ss  # Σ_{t≠s} V^t B^{ts}
+    R = c.regions(groups)
+    owner, rows = R.owner, np.arange(c.n)
+    E = R.exports(table).sum(axis=1)
+    Yc = R.columns(table.Yc)
+    vb_ss = R.vb[owner, rows]  # V^s B^{ss}
+    fv = R.vb.sum(axis=0) - vb_ss  # Σ_{t≠s} V^t B^{ts}
     BY = c.B @ Yc  # [i in s, r]: Σ_t B^{st} Y^{tr}
-    ffd = c.v * (BY.sum(axis=1) - BY[np.arange(n), blk])
-    dvafx = c.v * (c.B @ E - c.diag_times(E))  # Σ_{r≠s} B^{sr} E^{r*}
-    vsl = np.einsum("gj,gji->gi", c.v.reshape(G, N), c.L_local).ravel()  # V^s L^{ss}
+    ffd = c.v * (BY.sum(axis=1) - BY[rows, owner])
+    dvafx = c.v * (c.B @ E - R.diag_times(E))  # Σ_{r≠s} B^{sr} E^{r*}
+    vsl = np.empty(c.n)  # V^s L^{ss}
+    for L, r in zip(R.L_local, R.rows):
+        vsl[r] = c.v[r] @ L
     # WWZ: RDV = V^s L^{ss} # Σ_{r≠s} A^{sr} Σ_t B^{rt} Y^{ts}
-    ref = vsl * _offdiag_A_times(c, BY)
+    ref = vsl * _offdiag_A_times(R, BY)
     # WWZ: DDC_FIN = V^s L^{ss} # Σ_{r≠s} A^{sr} B^{rs} Σ_{t≠s} Y^{st};
     #      DDC_INT = (V^s B^{ss} - V^s L^{ss}) # Σ_{r≠s} A^{sr} X^r
-    yexp = Yc.sum(axis=1) - Yc[np.arange(n), blk]
+    yexp = Yc.sum(axis=1) - Yc[rows, owner]
     inter_exp = E - yexp  # Σ_{r≠s} A^{sr} X^r (= Σ_{r≠s} Z^{sr} u)
-    ddc = vsl * _offdiag_A_times(c, c.times_blockdiag(yexp)) + (vb_ss - vsl) * inter_exp
+    ddc = vsl * _offdiag_A_times(R, R.times_blockdiag(yexp)) + (vb_ss - vsl) * inter_exp
     flows = {
         "EXGR": E,
         "EXGR_DVA": vb_ss * E,
@@ -314,5 +358,4 @@ def _flows(table) -> dict:
         "DDC": ddc,
         "REF": ref,
     }
-    return {k: a.reshape(G, N) for k, a in flows.items()}
-
+    return {k: R.by_region_sector(a) for k, a in flows.items()}, R.names

@@ -6,11 +6,13 @@ import warnings
 import numpy as np
 import pytest
 
+import gvcdecomp as gd
 from gvcdecomp.errors import OptionError
 from gvcdecomp.methods.bm import LEVELS, bm
 from gvcdecomp.table import BalanceWarning
 
 from conftest import random_table
+from reference import blocks
 
 COMBOS = [(a, p, lv) for a in ("source", "sink") for p, levels in LEVELS.items() for lv in levels]
 DIMS = {
@@ -40,35 +42,46 @@ def check_identities(ds, tol):
 # -- dense transcription of the published formulas -------------------------------------
 
 
-def dense_bm(t, approach, perspective, level):
+def dense_bm(t, approach, perspective, level, regions=None):
     """BM (2019, 2023) terms with explicit extraction inverses (numpy.linalg.inv), loops.
 
-    Returns a dict of arrays at (exporter, sector, importer), summed to ``level``.
+    ``regions`` lists the country indices of each region (default: each country
+    alone; tests/reference.py::blocks): exporters and importers are then regions,
+    the sector perimeter of industry i of s holds all of s's rows of industry i,
+    and a region's rows add up by industry. Returns a dict of arrays at
+    (exporter, sector, importer), summed to ``level``.
     """
-    G, N, n = t.G, t.N, t.n
-    x = t.x
-    A = t.Z / np.where(x > 0, x, 1.0) * (x > 0)
-    v = np.where(x > 0, 1 - A.sum(0), 0.0)
+    G, b, x, A, v, B, blk, vec, _ = blocks(t, regions)
+    N, n = t.N, t.n
     I = np.eye(n)
-    B = np.linalg.inv(I - A)
-    Y = t.Yc
-    E = t.exports
-    b = [slice(g * N, (g + 1) * N) for g in range(G)]
-    L = [np.linalg.inv(np.eye(N) - A[b[r], b[r]]) for r in range(G)]
+    regions = regions or [[g] for g in range(G)]
+    Y = np.stack([t.Yc[:, reg].sum(axis=1) for reg in regions], axis=1)  # (GN, G')
+    owner = np.empty(n, dtype=int)
+    for g, rows in enumerate(b):
+        owner[rows] = g
+    E = np.zeros((n, G))  # gross exports of each row to each other region
+    for row in range(n):
+        for r in range(G):
+            if r != owner[row]:
+                E[row, r] = A[row, b[r]] @ x[b[r]] + Y[row, r]
+    L = [np.linalg.inv(np.eye(len(b[r])) - blk(A, r, r)) for r in range(G)]
 
-    def perimeter(s, i, r):
-        """(sector, importer) pairs of s whose export coefficients Ω removes."""
-        sectors = range(N) if perspective in ("exporter", "bilateral") else [i]
+    def perimeter(s, row, r):
+        """(row, importer) pairs of s whose export coefficients Ω removes."""
+        if perspective in ("exporter", "bilateral"):
+            rows = b[s]
+        else:
+            rows = [q for q in b[s] if q % N == row % N]
         partners = [q for q in range(G) if q != s] if perspective in ("exporter", "sector") else [r]
-        return tuple(itertools.product(sectors, partners))
+        return tuple(itertools.product(rows, partners))
 
     cache = {}
 
     def extraction(s, omega):
         if (s, omega) not in cache:
             Ax = A.copy()
-            for i2, r2 in omega:
-                Ax[s * N + i2, b[r2]] = 0.0
+            for row2, r2 in omega:
+                Ax[row2, b[r2]] = 0.0
             cache[s, omega] = np.linalg.inv(I - Ax)
         return cache[s, omega]
 
@@ -79,54 +92,55 @@ def dense_bm(t, approach, perspective, level):
         names += ["vaxim"]
     out = {k: np.zeros((G, N, G)) for k in names}
     for s in range(G):
-        vs = v[b[s]]
-        vt_Bts = sum(v[b[q]] @ B[b[q], b[s]] for q in range(G) if q != s)
-        for i, r in itertools.product(range(N), range(G)):
+        vs = vec(v, s)
+        vt_Bts = sum(vec(v, q) @ blk(B, q, s) for q in range(G) if q != s)
+        for p, r in itertools.product(range(len(b[s])), range(G)):
             if r == s:
                 continue
-            e = E[s * N + i, r]
-            Asr = A[b[s], b[r]]
-            omega = perimeter(s, i, r)
+            row = b[s][p]
+            i = row % N
+            e = E[row, r]
+            Asr = blk(A, s, r)
+            omega = perimeter(s, row, r)
             Bx = extraction(s, omega)
-            out["gexp"][s, i, r] = e
-            dc = (vs @ B[b[s], b[s]])[i] * e
-            fc = vt_Bts[i] * e
-            out["dc"][s, i, r], out["fc"][s, i, r] = dc, fc
+            o = {"gexp": e}
+            dc = (vs @ blk(B, s, s))[p] * e
+            fc = vt_Bts[p] * e
+            o["dc"], o["fc"] = dc, fc
             others = [j for j in range(G) if j != r]
             if approach == "source":
-                w = vs @ Bx[b[s], b[s]]
-                f = sum(v[b[q]] @ Bx[b[q], b[s]] for q in range(G) if q != s)
-                back = Y[b[r], s] + sum(A[b[r], b[j]] @ (B[b[j]] @ Y[:, s]) for j in others)
-                ref = w[i] * (Asr @ L[r] @ back)[i]
-                out["dva"][s, i, r], out["fva"][s, i, r] = w[i] * e, f[i] * e
-                out["ref"][s, i, r] = ref
-                out["ddc"][s, i, r], out["fdc"][s, i, r] = dc - w[i] * e, fc - f[i] * e
-                out["vax"][s, i, r] = w[i] * e - ref
+                w = vs @ Bx[np.ix_(b[s], b[s])]
+                f = sum(vec(v, q) @ Bx[np.ix_(b[q], b[s])] for q in range(G) if q != s)
+                back = Y[b[r], s] + sum(A[np.ix_(b[r], b[j])] @ (B[b[j]] @ Y[:, s]) for j in others)
+                ref = w[p] * (Asr @ L[r] @ back)[p]
+                o["dva"], o["fva"], o["ref"] = w[p] * e, f[p] * e, ref
+                o["ddc"], o["fdc"] = dc - w[p] * e, fc - f[p] * e
+                o["vax"] = w[p] * e - ref
                 if perspective == "exporter":
-                    davax = (vs @ L[s])[i] * (Y[s * N + i, r] + (Asr @ L[r] @ Y[b[r], r])[i])
-                    out["davax"][s, i, r] = davax
-                    out["gvcb"][s, i, r] = dc - w[i] * e + fc
-                    out["gvcf"][s, i, r] = w[i] * e - davax
-                    out["gvc"][s, i, r] = e - davax
+                    davax = (vs @ L[s])[p] * (Y[row, r] + (Asr @ L[r] @ Y[b[r], r])[p])
+                    o["davax"], o["gvcb"] = davax, dc - w[p] * e + fc
+                    o["gvcf"], o["gvc"] = w[p] * e - davax, e - davax
             else:
                 e_omega = np.zeros(n)
                 Yx = Y.copy()
-                for i2, r2 in omega:
-                    e_omega[s * N + i2] += E[s * N + i2, r2]
-                    Yx[s * N + i2, r2] = 0.0
-                wb = vs @ B[b[s], b[s]]
-                again = sum(A[b[r], b[j]] @ (Bx[b[j]] @ e_omega) for j in others)
-                twice = (Asr @ L[r] @ again)[i]
-                back = Y[b[r], s] + sum(A[b[r], b[j]] @ (Bx[b[j]] @ Yx[:, s]) for j in others)
-                ref = wb[i] * (Asr @ L[r] @ back)[i]
-                out["ddc"][s, i, r], out["fdc"][s, i, r] = wb[i] * twice, vt_Bts[i] * twice
-                out["dva"][s, i, r] = dc - wb[i] * twice
-                out["fva"][s, i, r] = fc - vt_Bts[i] * twice
-                out["ref"][s, i, r], out["vax"][s, i, r] = ref, dc - wb[i] * twice - ref
+                for row2, r2 in omega:
+                    e_omega[row2] += E[row2, r2]
+                    Yx[row2, r2] = 0.0
+                wb = vs @ blk(B, s, s)
+                again = sum(A[np.ix_(b[r], b[j])] @ (Bx[b[j]] @ e_omega) for j in others)
+                twice = (Asr @ L[r] @ again)[p]
+                back = sum(A[np.ix_(b[r], b[j])] @ (Bx[b[j]] @ Yx[:, s]) for j in others)
+                back = back + Y[b[r], s]
+                ref = wb[p] * (Asr @ L[r] @ back)[p]
+                o["ddc"], o["fdc"] = wb[p] * twice, vt_Bts[p] * twice
+                o["dva"], o["fva"] = dc - wb[p] * twice, fc - vt_Bts[p] * twice
+                o["ref"], o["vax"] = ref, dc - wb[p] * twice - ref
                 if "vaxim" in out:
-                    onward = sum(A[b[r], b[j]] @ (Bx[b[j]] @ Yx[:, r]) for j in others)
-                    direct = Y[s * N + i, r] + (Asr @ L[r] @ (Y[b[r], r] + onward))[i]
-                    out["vaxim"][s, i, r] = wb[i] * direct
+                    onward = sum(A[np.ix_(b[r], b[j])] @ (Bx[b[j]] @ Yx[:, r]) for j in others)
+                    direct = Y[row, r] + (Asr @ L[r] @ (Y[b[r], r] + onward))[p]
+                    o["vaxim"] = wb[p] * direct
+            for k, val in o.items():
+                out[k][s, i, r] += val
     axes = tuple(ax for ax, d in ((1, "sector"), (2, "importer")) if d not in DIMS[level])
     return {k: a.sum(axis=axes) for k, a in out.items()}
 
@@ -291,3 +305,119 @@ def test_wiod2013_dva_and_aggregates(wiod2011):
     by_partner = bm(t, "source", "exporter", "bilateral").sum("importer")
     assert _rel(by_partner.gvc, src.gvc, scale) < 1e-9
     assert float((src.dva / src.gexp).min()) > 0.2  # a sanity floor: DVA share of exports
+
+
+# -- country groups ------------------------------------------------------------------------
+
+GROUPINGS = {"AB": {"AB": ["C0", "C2"]}, "PQ": {"P": ["C3", "C0"], "Q": ["C1", "C2"]}}
+EU27 = (
+    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HUN IRL ITA LTU LUX LVA MLT NLD "
+    "POL PRT ROM SVK SVN SWE"
+).split()
+
+
+def region_names(t, groups):
+    return list(groups) + [c for c in t.countries if not any(c in m for m in groups.values())]
+
+
+def region_indices(t, groups):
+    return [[t.country_index(c) for c in groups.get(n, [n])] for n in region_names(t, groups)]
+
+
+@pytest.fixture(scope="module")
+def gtable():
+    return random_table(4, 3, seed=11)
+
+
+@pytest.mark.parametrize("gname", list(GROUPINGS))
+@pytest.mark.parametrize(("approach", "perspective", "level"), COMBOS, ids=IDS)
+def test_country_groups_match_dense_formulas(gtable, gname, approach, perspective, level):
+    groups = GROUPINGS[gname]
+    ds = bm(gtable, approach, perspective, level, groups=groups)
+    names = region_names(gtable, groups)
+    assert list(ds.exporter.values) == names
+    if "importer" in ds.dims:
+        assert list(ds.importer.values) == names
+    ref = dense_bm(gtable, approach, perspective, level, region_indices(gtable, groups))
+    assert set(ds.data_vars) == set(ref)
+    scale = float(np.abs(ref["gexp"]).max())
+    for k, a in ref.items():
+        assert _rel(ds[k].values, a, scale) < 1e-9, k
+    check_identities(ds, 1e-9)
+
+
+@pytest.mark.parametrize("groups", list(GROUPINGS.values()), ids=list(GROUPINGS))
+@pytest.mark.parametrize("approach", ["source", "sink"])
+def test_country_groups_aggregate_as_without(groups, approach):
+    """The relations between levels and approaches hold with regions as with countries."""
+    t = random_table(5, 3, seed=14)
+    top = bm(t, approach, "exporter", groups=groups)
+    full = bm(t, approach, "exporter", "sectoral-bilateral", groups=groups)
+    scale = float(top.gexp.max())
+    for k in top.data_vars:
+        assert _rel(full[k].sum(["sector", "importer"]), top[k], scale) < 1e-9, k
+    for p in LEVELS:
+        src, snk = bm(t, "source", p, groups=groups), bm(t, "sink", p, groups=groups)
+        for k in ("dva", "ddc", "fva", "fdc", "vax", "ref"):
+            assert _rel(src[k], snk[k], scale) < 1e-9, (p, k)
+
+
+def test_one_country_group_equals_that_country():
+    t = random_table(4, 3, seed=5)
+    for approach, perspective, level in COMBOS:
+        plain = bm(t, approach, perspective, level)
+        grouped = bm(t, approach, perspective, level, groups={"C2": ["C2"]})
+        assert grouped.exporter.values[0] == "C2"
+        sel = {d: plain[d] for d in ("exporter", "importer") if d in plain.dims}
+        grouped = grouped.sel(sel)
+        for k in plain.data_vars:
+            np.testing.assert_allclose(grouped[k].values, plain[k].values, rtol=1e-11, atol=1e-12)
+
+
+@pytest.mark.parametrize("groups", list(GROUPINGS.values()), ids=list(GROUPINGS))
+def test_country_groups_source_dva_is_kww_terms_1_to_5(groups):
+    """Exporter perspective, source: DVA = KWW terms 1-5 = V_s L_ss E_s*, same regions."""
+    from gvcdecomp.methods.kww import TERMS as KWW_TERMS
+    from gvcdecomp.methods.kww import kww
+
+    t = random_table(4, 3, seed=15)
+    ds = bm(t, "source", "exporter", groups=groups)
+    k = kww(t, groups=groups)
+    assert list(k.exporter.values) == list(ds.exporter.values)
+    assert _rel(ds.dva, sum(k[x] for x in KWW_TERMS[:5]), float(ds.gexp.max())) < 1e-10
+    assert _rel(ds.gexp, k.gexp, float(ds.gexp.max())) < 1e-12
+
+
+@pytest.mark.parametrize(
+    "groups, error, match",
+    [
+        ({"EU": ["C0", "ZZZ"]}, gd.UnknownLabelError, "unknown country 'ZZZ'"),
+        ({"A": ["C0", "C1"], "B": ["C1"]}, gd.OptionError, "two groups"),
+        ({"C1": ["C0"]}, gd.OptionError, "also a country"),
+        ({"E": "C0"}, gd.OptionError, "list of country codes"),
+        ({"E": []}, gd.OptionError, "no members"),
+    ],
+)
+def test_bad_groups(groups, error, match):
+    with pytest.raises(error, match=match):
+        bm(random_table(3, 2), groups=groups)
+
+
+@pytest.mark.parametrize(("approach", "perspective", "level"), COMBOS, ids=IDS)
+def test_identities_wiod2013_eu27(wiod2011, approach, perspective, level):
+    ds = bm(wiod2011, approach, perspective, level, groups={"EU27": EU27})
+    assert ds.sizes["exporter"] == 15 and ds.exporter.values[0] == "EU27"
+    check_identities(ds, 1e-9)
+
+
+def test_wiod2013_eu27_dva_is_kww(wiod2011):
+    from gvcdecomp.methods.kww import TERMS as KWW_TERMS
+    from gvcdecomp.methods.kww import kww
+
+    groups = {"EU27": EU27}
+    src = bm(wiod2011, "source", "exporter", groups=groups)
+    k = kww(wiod2011, groups=groups)
+    scale = float(src.gexp.max())
+    assert _rel(src.dva, sum(k[x] for x in KWW_TERMS[:5]), scale) < 1e-9
+    snk = bm(wiod2011, "sink", "exporter", "bilateral", groups=groups)
+    assert _rel(snk.dva.sum("importer"), src.dva, scale) < 1e-9

@@ -14,63 +14,58 @@ from gvcdecomp.methods.kww import kww
 from gvcdecomp.methods.wwz import GROUPS
 
 from conftest import random_table
+from reference import blocks
 
 FLOWS = ("EXGR", "EXGR_DVA", "EXGR_FVA", "FFD_DVA", "EXGR_DVAFX", "DDC", "REF")
 
 
-def dense(t):
-    """The published formulas, country by country, from a dense inverse: (G, N) arrays."""
-    G, N = t.G, t.N
-    x = t.Z.sum(axis=1) + t.Y.sum(axis=(1, 2))
-    A = np.where(x > 0, t.Z / np.where(x > 0, x, 1.0), 0.0)
-    v = 1 - A.sum(axis=0)
-    B = np.linalg.inv(np.eye(G * N) - A)
-    Yc = t.Y.sum(axis=2)
+def dense(t, regions=None):
+    """The published formulas, one exporter at a time, from a dense inverse: (G', N) arrays.
 
-    def blk(M, s, r):
-        return M[s * N : (s + 1) * N, r * N : (r + 1) * N]
+    ``regions`` lists the country indices of each region (default: each country
+    alone; tests/reference.py::blocks); a region's rows add up by industry.
+    """
+    G, idx, x, A, v, B, blk, vec, Y = blocks(t, regions)
+    N = t.N
+    L = [np.linalg.inv(np.eye(len(idx[s])) - blk(A, s, s)) for s in range(G)]
+    E = [sum(blk(A, s, r) @ vec(x, r) + Y(s, r) for r in range(G) if r != s) for s in range(G)]
 
     def V(s):
-        return v[s * N : (s + 1) * N]
+        return vec(v, s)
 
-    def Y(s, r):
-        return Yc[s * N : (s + 1) * N, r]
-
-    def X(s):
-        return x[s * N : (s + 1) * N]
-
-    L = [np.linalg.inv(np.eye(N) - blk(A, s, s)) for s in range(G)]
-    E = [sum(blk(A, s, r) @ X(r) + Y(s, r) for r in range(G) if r != s) for s in range(G)]
     out = {k: np.zeros((G, N)) for k in (*FLOWS, "DV_forward")}
     for s in range(G):
+        m = len(idx[s])
         others = [r for r in range(G) if r != s]
         VsBss, VsLss = V(s) @ blk(B, s, s), V(s) @ L[s]
-        o = out
-        o["EXGR"][s] = E[s]
-        o["EXGR_DVA"][s] = VsBss * E[s]
-        o["EXGR_FVA"][s] = sum(V(q) @ blk(B, q, s) for q in others) * E[s]
+        o = {k: np.zeros(m) for k in out}
+        o["EXGR"] = E[s]
+        o["EXGR_DVA"] = VsBss * E[s]
+        o["EXGR_FVA"] = sum(V(q) @ blk(B, q, s) for q in others) * E[s]
         # Johnson-Noguera: own value added in final demand abroad, by origin sector
-        o["FFD_DVA"][s] = V(s) * sum(blk(B, s, q) @ Y(q, r) for r in others for q in range(G))
+        o["FFD_DVA"] = V(s) * sum(blk(B, s, q) @ Y(q, r) for r in others for q in range(G))
         # Daudin-Rifflart-Schweisguth VS1: own value added in other countries' exports
-        o["EXGR_DVAFX"][s] = V(s) * sum(blk(B, s, r) @ E[r] for r in others)
+        o["EXGR_DVAFX"] = V(s) * sum(blk(B, s, r) @ E[r] for r in others)
         for r in others:
             Asr = blk(A, s, r)
             third = [q for q in range(G) if q not in (s, r)]
             # WWZ RDV_INT + RDV_FIN + RDV_FIN2
             back = blk(B, r, s) @ Y(s, s) + blk(B, r, r) @ Y(r, s)
-            back = back + sum((blk(B, r, q) @ Y(q, s) for q in third), np.zeros(N))
-            o["REF"][s] += VsLss * (Asr @ back)
+            back = back + sum((blk(B, r, q) @ Y(q, s) for q in third), np.zeros(len(idx[r])))
+            o["REF"] += VsLss * (Asr @ back)
             # WWZ DDC_FIN + DDC_INT
-            o["DDC"][s] += VsLss * (Asr @ blk(B, r, s) @ sum(Y(s, q) for q in others))
-            o["DDC"][s] += (VsBss - VsLss) * (Asr @ X(r))
+            o["DDC"] += VsLss * (Asr @ blk(B, r, s) @ sum(Y(s, q) for q in others))
+            o["DDC"] += (VsBss - VsLss) * (Asr @ vec(x, r))
         # KWW terms 1-5 with diag(v) in place of V: forward-linked DVA in exports
         dv = blk(B, s, s) @ sum(Y(s, r) for r in others)
         for r in others:
             third = [q for q in range(G) if q not in (s, r)]
-            rest = sum((Y(r, q) for q in third), np.zeros(N))
+            rest = sum((Y(r, q) for q in third), np.zeros(len(idx[r])))
             dv = dv + blk(B, s, r) @ (Y(r, r) + Y(r, s) + rest)
             dv = dv + blk(B, s, r) @ blk(A, r, s) @ L[s] @ Y(s, s)
-        o["DV_forward"][s] = V(s) * dv
+        o["DV_forward"] = V(s) * dv
+        for k, a in o.items():  # a region's rows add up by industry
+            out[k][s] = np.bincount(idx[s] % N, weights=a, minlength=N)
     return out
 
 
@@ -235,3 +230,122 @@ def test_wiod2013_2011(wiod2011):
     assert np.isfinite(rca.values).all()
     # a weighted average of 1: every country is above 1 somewhere and below 1 elsewhere
     assert ((rca > 1).any("sector") & (rca < 1).any("sector")).all()
+
+
+# -- country groups ------------------------------------------------------------------
+
+GROUPINGS = [{"AB": ["C0", "C2"]}, {"P": ["C3", "C0"], "Q": ["C1", "C2"]}]
+EU27 = (
+    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HUN IRL ITA LTU LUX LVA MLT NLD "
+    "POL PRT ROM SVK SVN SWE"
+).split()
+
+
+def region_names(t, groups):
+    return list(groups) + [c for c in t.countries if not any(c in m for m in groups.values())]
+
+
+def region_indices(t, groups):
+    return [[t.country_index(c) for c in groups.get(n, [n])] for n in region_names(t, groups)]
+
+
+@pytest.mark.parametrize("groups", GROUPINGS)
+@pytest.mark.parametrize("shape", [(4, 3, 11), (5, 2, 12)])
+def test_country_groups_match_dense_transcription(groups, shape):
+    t = random_table(*shape)
+    ref = dense(t, region_indices(t, groups))
+    names = region_names(t, groups)
+    scale = ref["EXGR"].max()
+    ts, te = ind.tiva(t, by="sector", groups=groups), ind.tiva(t, groups=groups)
+    assert list(ts.exporter.values) == list(te.exporter.values) == names
+    for k in FLOWS:
+        assert_close(ts[k].values, ref[k], rtol=1e-10, atol=1e-12 * scale, err_msg=k)
+        assert_close(te[k].values, ref[k].sum(axis=1), rtol=1e-10, atol=1e-12 * scale, err_msg=k)
+    exgr = ref["EXGR"].sum(1)
+    assert_close(te["VAX_ratio"].values, ref["FFD_DVA"].sum(1) / exgr, rtol=1e-10)
+    assert_close(ind.vax_ratio(t, groups=groups).values, ref["FFD_DVA"].sum(1) / exgr, rtol=1e-10)
+    vs = ind.vertical_specialisation(t, groups=groups)
+    assert list(vs.exporter.values) == names
+    assert_close(vs.VS.values, ref["EXGR_FVA"].sum(1), rtol=1e-10)
+    assert_close(vs.VS1_share.values, ref["EXGR_DVAFX"].sum(1) / exgr, rtol=1e-10)
+    rca = ind.rca_va(t, groups=groups)
+    assert list(rca.exporter.values) == names
+    assert_close(rca.values, rca_dense(ref["DV_forward"]), rtol=1e-10)
+
+
+@pytest.mark.parametrize("groups", GROUPINGS)
+def test_country_groups_identities(groups):
+    t = random_table(5, 3, seed=16)
+    te, ts = ind.tiva(t, groups=groups), ind.tiva(t, by="sector", groups=groups)
+    assert_close((te.EXGR_DVA + te.EXGR_FVA).values, te.EXGR.values, rtol=1e-10)
+    assert_close((te.FFD_DVA + te.REF + te.DDC).values, te.EXGR_DVA.values, rtol=1e-10)
+    for k in FLOWS:
+        assert_close(ts[k].sum("sector").values, te[k].values, rtol=1e-10, err_msg=k)
+    vs = ind.vertical_specialisation(t, groups=groups)
+    assert float(vs.VS.sum()) == pytest.approx(float(vs.VS1.sum()), rel=1e-10)
+    # with the same regions, TiVA's DDC, REF and FFD_DVA are the KWW terms, VS terms 7-9
+    k = kww(t, groups=groups)
+    scale = float(te.EXGR.max())
+    assert_close(te.DDC.values, k.DDC.values, rtol=1e-10, atol=1e-12 * scale)
+    assert_close(te.REF.values, (k.RDV_FIN + k.RDV_INT).values, rtol=1e-10, atol=1e-12 * scale)
+    assert_close(te.FFD_DVA.values, sum(k[x] for x in KWW_TERMS[:3]).values, rtol=1e-10)
+    assert_close(vs.VS.values, sum(k[x] for x in KWW_TERMS[6:]).values, rtol=1e-10)
+    w = gd.decompose(t, "wwz", groups=groups).sum("importer")
+    for mine, group in (("DDC", "DDC"), ("REF", "RDV")):
+        wwz_sum = sum(w[x] for x in GROUPS[group]).values
+        assert_close(ts[mine].values, wwz_sum, rtol=1e-10, atol=1e-12 * scale, err_msg=mine)
+    assert_close(ind.dva_share(k).values, te.EXGR_DVASH.values, rtol=1e-10)
+    assert (ind.rca_va(t, groups=groups) > 0).all()
+
+
+def test_one_country_group_equals_that_country():
+    t = random_table(4, 3, seed=5)
+    g = {"C2": ["C2"]}
+    pairs = [
+        (ind.tiva(t), ind.tiva(t, groups=g)),
+        (ind.tiva(t, by="sector"), ind.tiva(t, by="sector", groups=g)),
+        (ind.vertical_specialisation(t), ind.vertical_specialisation(t, groups=g)),
+        (ind.vax_ratio(t).to_dataset(), ind.vax_ratio(t, groups=g).to_dataset()),
+        (ind.rca_va(t).to_dataset(), ind.rca_va(t, groups=g).to_dataset()),
+    ]
+    for plain, grouped in pairs:
+        assert grouped.exporter.values[0] == "C2"
+        grouped = grouped.sel(exporter=plain.exporter)
+        for k in plain.data_vars:
+            assert_close(grouped[k].values, plain[k].values, rtol=1e-12, atol=1e-13, err_msg=k)
+
+
+@pytest.mark.parametrize(
+    "groups, error, match",
+    [
+        ({"EU": ["C0", "ZZZ"]}, gd.UnknownLabelError, "unknown country 'ZZZ'"),
+        ({"A": ["C0", "C1"], "B": ["C1"]}, gd.OptionError, "two groups"),
+        ({"C1": ["C0"]}, gd.OptionError, "also a country"),
+        ({"E": "C0"}, gd.OptionError, "list of country codes"),
+        ({"E": []}, gd.OptionError, "no members"),
+    ],
+)
+@pytest.mark.parametrize("fn", [ind.tiva, ind.vax_ratio, ind.vertical_specialisation, ind.rca_va])
+def test_bad_groups(fn, groups, error, match):
+    with pytest.raises(error, match=match):
+        fn(random_table(3, 2), groups=groups)
+
+
+def test_wiod2013_2011_eu27(wiod2011):
+    groups = {"EU27": EU27}
+    te = ind.tiva(wiod2011, groups=groups)
+    ts = ind.tiva(wiod2011, by="sector", groups=groups)
+    assert te.sizes["exporter"] == 15 and te.exporter.values[0] == "EU27"
+    assert_close((te.EXGR_DVA + te.EXGR_FVA).values, te.EXGR.values, rtol=1e-9)
+    assert_close((te.FFD_DVA + te.REF + te.DDC).values, te.EXGR_DVA.values, rtol=1e-9)
+    for k in FLOWS:
+        assert_close(ts[k].sum("sector").values, te[k].values, rtol=1e-9, atol=1e-6, err_msg=k)
+    vs = ind.vertical_specialisation(wiod2011, groups=groups)
+    assert float(vs.VS.sum()) == pytest.approx(float(vs.VS1.sum()), rel=1e-9)
+    assert_close(ind.vax_ratio(wiod2011, groups=groups).values, te.VAX_ratio.values, rtol=1e-12)
+    # the EU as one economy relies less on foreign inputs than its average member
+    plain = ind.tiva(wiod2011)
+    members = plain.sel(exporter=EU27)
+    members_fva_share = float(members.EXGR_FVA.sum() / members.EXGR.sum())
+    assert float(te.EXGR_FVASH.sel(exporter="EU27")) < members_fva_share
+    assert np.isfinite(ind.rca_va(wiod2011, groups=groups).values).all()

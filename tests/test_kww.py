@@ -11,31 +11,22 @@ from gvcdecomp.methods.kww import TERMS, WWZ_TO_KWW, kww, kww_from_wwz
 from gvcdecomp.methods.wwz import GROUPS, TERMS as WWZ_TERMS
 
 from conftest import random_table
+from reference import blocks
 
 
-def kww_dense(t):
-    """KWW (2014) eq. (36), one country at a time, from a dense inverse."""
-    G, N = t.G, t.N
-    x = t.Z.sum(axis=1) + t.Y.sum(axis=(1, 2))
-    A = np.where(x > 0, t.Z / np.where(x > 0, x, 1.0), 0.0)
-    v = 1 - A.sum(axis=0)
-    B = np.linalg.inv(np.eye(G * N) - A)
-    Yc = t.Y.sum(axis=2)
+def kww_dense(t, regions=None):
+    """KWW (2014) eq. (36), one exporter at a time, from a dense inverse.
 
-    def blk(M, s, r):
-        return M[s * N : (s + 1) * N, r * N : (r + 1) * N]
+    ``regions`` lists the country indices of each region (default: each country
+    alone); s, r, t in the formulas are then regions (tests/reference.py::blocks).
+    """
+    G, idx, x, A, v, B, blk, vec, Y = blocks(t, regions)
+    L = [np.linalg.inv(np.eye(len(idx[s])) - blk(A, s, s)) for s in range(G)]
+    E = [sum(blk(A, s, r) @ vec(x, r) + Y(s, r) for r in range(G) if r != s) for s in range(G)]
 
     def V(s):
-        return v[s * N : (s + 1) * N]
+        return vec(v, s)
 
-    def Y(s, r):
-        return Yc[s * N : (s + 1) * N, r]
-
-    def X(s):
-        return x[s * N : (s + 1) * N]
-
-    L = [np.linalg.inv(np.eye(N) - blk(A, s, s)) for s in range(G)]
-    E = [sum(blk(A, s, r) @ X(r) + Y(s, r) for r in range(G) if r != s) for s in range(G)]
     out = {k: np.zeros(G) for k in (*TERMS, "gexp", "VsLssE", "VsBssE", "VS")}
     for s in range(G):
         others = [r for r in range(G) if r != s]
@@ -158,3 +149,109 @@ def test_wiod2013_2011(wiod2011):
     # value added exports are most, but not all, of gross exports
     vax = sum(k[t] for t in TERMS[:3]) / k["gexp"]
     assert ((vax > 0.3) & (vax < 1)).all()
+
+
+# -- country groups ------------------------------------------------------------------
+
+GROUPINGS = [{"AB": ["C0", "C2"]}, {"P": ["C3", "C0"], "Q": ["C1", "C2"]}, {"X": ["C1"]}]
+EU27 = (
+    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HUN IRL ITA LTU LUX LVA MLT NLD "
+    "POL PRT ROM SVK SVN SWE"
+).split()
+
+
+def region_names(t, groups):
+    return list(groups) + [c for c in t.countries if not any(c in m for m in groups.values())]
+
+
+def region_indices(t, groups):
+    return [[t.country_index(c) for c in groups.get(n, [n])] for n in region_names(t, groups)]
+
+
+@pytest.mark.parametrize("groups", GROUPINGS)
+@pytest.mark.parametrize("shape", [(4, 3, 11), (5, 2, 12)])
+def test_country_groups_match_dense_transcription(groups, shape):
+    t = random_table(*shape)
+    ds = kww(t, groups=groups)
+    assert list(ds.exporter.values) == region_names(t, groups)
+    ref = kww_dense(t, region_indices(t, groups))
+    scale = ref["gexp"].max()
+    for k in (*TERMS, "gexp"):
+        close(ds[k].values, ref[k], 1e-10, scale, k)
+    # identities of KWW (2014) with regions
+    assert_close(sum(ds[k] for k in TERMS).values, ds["gexp"].values, rtol=1e-10)
+    assert_close(sum(ds[k] for k in TERMS[:5]).values, ref["VsLssE"], rtol=1e-10)
+    assert_close(sum(ds[k] for k in TERMS[:6]).values, ref["VsBssE"], rtol=1e-10)
+    assert_close(sum(ds[k] for k in TERMS[6:]).values, ref["VS"], rtol=1e-10)
+    assert ds.attrs["option_groups"] == str(groups)
+
+
+@pytest.mark.parametrize("groups", GROUPINGS)
+def test_country_groups_equal_wwz_groups(groups):
+    """KWW terms 1-3 = WWZ terms 1-5, and Table E2 term by term, with the same regions."""
+    t = random_table(4, 3, seed=13)
+    k = kww(t, groups=groups)
+    w = gd.decompose(t, "wwz", groups=groups)
+    ws = w.sum(["sector", "importer"])
+    scale = float(k.gexp.max())
+    vax = sum(k[x] for x in TERMS[:3]).values
+    close(vax, sum(ws[x] for x in GROUPS["DVA"]).values, 1e-10, scale)
+    for term, parts in WWZ_TO_KWW.items():
+        close(k[term].values, sum(ws[p] for p in parts).values, 1e-10, scale, term)
+    agg = kww_from_wwz(w)
+    for term in (*TERMS, "gexp"):
+        close(agg[term].values, k[term].values, 1e-10, scale, term)
+
+
+def test_one_country_group_equals_that_country():
+    t = random_table(4, 3, seed=5)
+    plain = kww(t)
+    grouped = kww(t, groups={"C2": ["C2"]})
+    assert list(grouped.exporter.values) == ["C2", "C0", "C1", "C3"]
+    grouped = grouped.sel(exporter=plain.exporter)
+    for k in (*TERMS, "gexp"):
+        assert_close(grouped[k].values, plain[k].values, rtol=1e-12, atol=1e-13, err_msg=k)
+
+
+def test_group_exports_exclude_trade_among_members():
+    t = random_table(4, 3, seed=6)
+    g = kww(t, groups={"AB": ["C0", "C2"]})
+    G, N = t.G, t.N
+    E = t.exports.reshape(G, N, G)
+    members = [0, 2]
+    outside = [1, 3]
+    expected = E[members][:, :, outside].sum()
+    assert float(g.gexp.sel(exporter="AB")) == pytest.approx(expected, rel=1e-12)
+    # less than the members' exports: their trade with each other is now domestic
+    assert expected < E[members].sum()
+
+
+@pytest.mark.parametrize(
+    "groups, error, match",
+    [
+        ({"EU": ["C0", "ZZZ"]}, gd.UnknownLabelError, "unknown country 'ZZZ'"),
+        ({"A": ["C0", "C1"], "B": ["C1"]}, gd.OptionError, "two groups"),
+        ({"C1": ["C0"]}, gd.OptionError, "also a country"),
+        ({"E": "C0"}, gd.OptionError, "list of country codes"),
+        ({"E": []}, gd.OptionError, "no members"),
+    ],
+)
+def test_bad_groups(groups, error, match):
+    with pytest.raises(error, match=match):
+        kww(random_table(3, 2), groups=groups)
+
+
+def test_wiod2013_2011_eu27(wiod2011):
+    groups = {"EU27": EU27}
+    k = kww(wiod2011, groups=groups)
+    assert k.sizes["exporter"] == 41 - 27 + 1 and k.exporter.values[0] == "EU27"
+    assert_close(sum(k[t] for t in TERMS).values, k["gexp"].values, rtol=1e-9)
+    w = gd.decompose(wiod2011, "wwz", groups=groups).sum(["sector", "importer"])
+    for term, parts in WWZ_TO_KWW.items():
+        assert_close(k[term].values, sum(w[p] for p in parts).values, rtol=1e-9, err_msg=term)
+    # the EU's exports are its extra-EU exports, far less than the members' total
+    plain = kww(wiod2011)
+    assert float(k.gexp.sel(exporter="EU27")) < 0.6 * float(plain.gexp.sel(exporter=EU27).sum())
+    # a country outside the group still exports the same (to members or not)
+    rest = [c for c in k.exporter.values if c != "EU27"]
+    assert_close(k.gexp.sel(exporter=rest).values, plain.gexp.sel(exporter=rest).values, rtol=1e-12)

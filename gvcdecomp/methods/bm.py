@@ -7,6 +7,7 @@ import xarray as xr
 
 from ..errors import OptionError
 from ._result import result_dataset
+from .wwz import _pair_products
 
 REFERENCE = (
     "Borin, A. and Mancini, M. (2019), Measuring what matters in global value chains and "
@@ -39,7 +40,11 @@ GVC_TERMS = ("davax", "gvc", "gvcb", "gvcf")
 
 
 def bm(
-    table, approach: str = "source", perspective: str = "exporter", level: str | None = None
+    table,
+    approach: str = "source",
+    perspective: str = "exporter",
+    level: str | None = None,
+    groups=None,
 ) -> xr.Dataset:
     r"""Borin–Mancini decomposition of gross exports into value added and double counting.
 
@@ -102,12 +107,20 @@ def bm(
     perspective : {"exporter", "sector", "bilateral", "sectoral-bilateral"}
     level : str, optional
         One of ``LEVELS[perspective]``.
+    groups : dict, optional
+        Regions treated as one exporter, e.g. ``{"EU": [...members]}``, as in
+        :func:`~gvcdecomp.methods.wwz.wwz`: s and r above are then regions,
+        trade among members is domestic (not in ``e``), ``B_ss``, ``L_ss`` span
+        all members' rows, and the sector perimeter of industry i of a group
+        holds the exports of industry i of all its members (reported as the
+        group's sector i).
 
     Returns
     -------
     xarray.Dataset
         Dimensions by level: (exporter), (exporter, sector), (exporter, importer)
-        or (exporter, sector, importer); one variable per term; units of the
+        or (exporter, sector, importer), exporters and importers being the
+        countries or the regions of ``groups``; one variable per term; units of the
         table (WIOD: millions of US dollars). Entries with importer == exporter
         are zero.
 
@@ -115,48 +128,51 @@ def bm(
     perspective or level, or a level coarser than the perspective.
 
     Extraction inverses are never formed: ``B^{\Ω}_{·s} = B_{·s} (I + A_Ω B_{·s})^{-1}``
-    (Woodbury), so each perimeter costs one N x N solve, and a scalar division
-    for the sectoral perimeters, where ``A_Ω`` has one row.
+    (Woodbury), so each perimeter costs one m x m solve for an exporter of m rows
+    (N for a country), and for the sectoral perimeters, where ``A_Ω`` has one
+    row per member, a k x k solve for a group of k countries (a scalar division
+    for a country). For Ω = all exports of s, ``I + A_Ω B_{·s} = (I - A_ss) B_ss``.
+    The blocks ``A_sr B_rs`` are computed for regions of equal size together.
     """
     level = _check_options(approach, perspective, level)
-    blocks = _Blocks(table)
-    E = blocks.E
-    vbs, fcs = blocks.vbs[:, None, :], blocks.fcs[:, None, :]  # broadcast over r
+    b = _Blocks(table, groups)
+    E = b.E
+    vbs, fcs = b.vbs[:, None], b.fcs[:, None]  # broadcast over importers
     dc, fc = vbs * E, fcs * E
 
     if approach == "source":
-        w, f = _source_weights(blocks, perspective)
+        w, f = _source_weights(b, perspective)
         dva, fva = w * E, f * E
-        ref = w * blocks.R
+        ref = w * b.Rt
         terms = {"gexp": E, "dc": dc, "dva": dva, "vax": dva - ref, "ref": ref,
                  "ddc": dc - dva, "fc": fc, "fva": fva, "fdc": fc - fva}  # fmt: skip
         if perspective == "exporter":
-            davax = w * (blocks.Y + blocks.direct)
+            davax = w * (b.Y + b.direct)
             terms.update(davax=davax, gvcb=(dc - dva) + fc, gvcf=dva - davax)
             terms["gvc"] = terms["gvcb"] + terms["gvcf"]
     else:
-        K, R = _sink_flows(blocks, perspective)
-        ddc, fdc, ref = vbs * K, fcs * K, vbs * R
+        K, Rs = _sink_flows(b, perspective)
+        ddc, fdc, ref = vbs * K, fcs * K, vbs * Rs
         dva = dc - ddc
         terms = {"gexp": E, "dc": dc, "dva": dva, "vax": dva - ref, "ref": ref,
                  "ddc": ddc, "fc": fc, "fva": fc - fdc, "fdc": fdc}  # fmt: skip
         if perspective == "exporter" and "importer" in _DIMS[level]:
-            terms["vaxim"] = vbs * (blocks.Y + _sink_importer_paths(blocks))
+            terms["vaxim"] = vbs * (b.Y + _sink_importer_paths(b))
 
     dims = _DIMS[level]
     axes = tuple(ax for ax, d in ((1, "sector"), (2, "importer")) if d not in dims)
     out = {}
-    for k, a in terms.items():  # internal order (exporter, importer, sector)
-        a = a.transpose(0, 2, 1)
+    for k, a in terms.items():
+        a = b.R.by_region_sector(a)  # (exporter, sector, importer)
         out[k] = a.sum(axis=axes) if axes else a
-    coords = {"exporter": list(table.countries)}
+    coords = {"exporter": list(b.R.names)}
     if "sector" in dims:
         coords["sector"] = list(table.sectors)
     if "importer" in dims:
-        coords["importer"] = list(table.countries)
+        coords["importer"] = list(b.R.names)
     return result_dataset(
         table, out, dims, coords, method="bm", reference=REFERENCE,
-        approach=approach, perspective=perspective, level=level,
+        approach=approach, perspective=perspective, level=level, groups=groups,
     )  # fmt: skip
 
 
@@ -176,93 +192,194 @@ def _check_options(approach, perspective, level) -> str:
     return level
 
 
+#: Largest number of entries of one stack of blocks (bounds memory for big groups).
+_CHUNK = 1 << 22
+
+
 class _Blocks:
-    """Block products shared by both approaches, in (exporter s, importer r, sector i) order."""
+    """Flows of every exported row i (of region s = owner[i]) to every importer region r,
+    as (GN, G') arrays, and the matrices of the exporters' perimeters.
 
-    def __init__(self, table):
+    Regions with the same number of rows are stacked, so that their blocks are
+    computed together: with single countries every exporter is in one stack.
+    """
+
+    def __init__(self, table, groups):
         c = table.core
-        G, N = c.G, c.N
-        self.G, self.N = G, N
-        off = 1.0 - np.eye(G)  # zero the s == r blocks: domestic flows are not exports
-        A4 = c.A.reshape(G, N, G, N).transpose(0, 2, 1, 3)  # A4[s, r] = A_sr
-        self.A4 = A4 * off[:, :, None, None]
-        B4 = c.B.reshape(G, N, G, N).transpose(2, 0, 1, 3)  # B4[s, r] = B_rs
-        # C[s, r] = A_sr B_rs: A_Ω B_{·s} summed over the blocks in Ω.
-        self.C = self.A4 @ B4
-        self.E = table.exports.reshape(G, N, G).transpose(0, 2, 1).copy()
-        self.Y = table.Yc.reshape(G, N, G).transpose(0, 2, 1) * off[:, :, None]
-        self.BY = (c.B @ table.Yc).reshape(G, N, G)  # BY[r, :, k] = x^{(k)}_r
-        # R[s, r] = A_sr x^{(s)}_r: exports of s that come back to be absorbed in s.
-        self.R = np.einsum("srij,rjs->sri", self.A4, self.BY)
-        vb = c.vb_country.reshape(G, G, N)
-        self.vbs = vb[np.arange(G), np.arange(G)]  # V_s B_ss, (G, N)
-        self.fcs = vb.sum(axis=0) - self.vbs  # Σ_{t≠s} V_t B_ts
-        ydom = table.Yc[np.arange(c.n), np.arange(c.n) // N]
-        self.direct = self.A4 @ c.local_times(ydom).reshape(G, N)[None, :, :, None]
-        self.direct = self.direct[..., 0]  # A_sr L_rr Y_rr
+        R = c.regions(groups)
+        self.c, self.R, self.N = c, R, c.N
+        n, G, owner, rows = c.n, R.G, R.owner, np.arange(c.n)
+        self.E = R.exports(table)
+        Yc = R.columns(table.Yc)
+        self.Y = Yc.copy()  # Y_sr, zero for r == s
+        self.Y[rows, owner] = 0.0
+        self.BY = c.B @ Yc  # BY[j, k] = x^{(k)}_j
+        ydom = Yc[rows, owner]
+        # W[s, j]: what A_sr multiplies (j in r): x^{(s)}; L_rr Y_rr; x^{(r)}.
+        W = np.stack(
+            [self.BY.T, np.broadcast_to(R.local_times(ydom), (G, n)),
+             np.broadcast_to(self.BY[rows, owner], (G, n))],
+            axis=-1,
+        )  # fmt: skip
+        AW = _pair_products(c.A, W, owner, G)
+        self.Rt = AW[..., 0]  # A_sr x^{(s)}_r: exports that come back to be absorbed in s
+        self.direct = AW[..., 1]  # A_sr L_rr Y_rr
+        self.Qrr = AW[..., 2]  # A_sr x^{(r)}_r
+        self.vbs = R.vb[owner, rows]  # V_s B_ss
+        self.fcs = R.vb.sum(axis=0) - self.vbs  # Σ_{t≠s} V_t B_ts
+        # Regions by size; in that order (perm) each size class is a run of equal
+        # blocks of A and B, which reshape into stacks without copies.
+        sizes = np.array([r.size for r in R.rows])
+        self.classes = []  # (regions, their rows (len, m), first position in perm)
+        start = 0
+        for m in np.unique(sizes):
+            reg = np.flatnonzero(sizes == m)
+            self.classes.append((reg, np.stack([R.rows[g] for g in reg]), start))
+            start += reg.size * m
+        perm = np.concatenate([idx.ravel() for _, idx, _ in self.classes])
+        if (perm == rows).all():  # single countries: already in that order
+            self.Ap, self.Bp = c.A, c.B
+        else:
+            self.Ap, self.Bp = c.A[np.ix_(perm, perm)], c.B[np.ix_(perm, perm)]
 
-    @property
-    def diag(self):
-        """D[s, r, i] = (A_sr B_rs)_ii, A_Ω B_{·s} for one exported row (s, i)."""
-        return np.diagonal(self.C, axis1=2, axis2=3)
+    def exporters(self):
+        """Stacks of equal-sized exporters: (regions (bs,), rows (bs, m), position in perm)."""
+        for reg, idx, start in self.classes:
+            m = idx.shape[1]
+            step = max(1, _CHUNK // (m * self.c.n))
+            for lo in range(0, len(reg), step):
+                yield reg[lo : lo + step], idx[lo : lo + step], start + lo * m
+
+    def M(self, S: np.ndarray) -> np.ndarray:
+        """``I + A_Ω B_{·s}`` for Ω = all exports of s, as ``(I - A_ss) B_ss``: (bs, m, m).
+
+        ``B_ss = L_ss (I + Σ_{r≠s} A_sr B_rs)`` (B = L + L A_off B): no GN-wide product.
+        """
+        ss = (S[:, :, None], S[:, None, :])
+        return (np.eye(S.shape[1]) - self.c.A[ss]) @ self.c.B[ss]
+
+    def pairs(self, sreg: np.ndarray, S: np.ndarray, at: int):
+        """``C_sr = A_sr B_rs`` for the exporters ``sreg`` (rows S, from position ``at`` of
+        perm) and every importer r, in chunks (importers (nr,), C (bs, nr, m, m)); C_ss = 0."""
+        bs, m = S.shape
+        own = slice(at, at + bs * m)
+        step = max(1, _CHUNK // (bs * m * m))
+        for regions, idx, start in self.classes:
+            mr = idx.shape[1]
+            for lo in range(0, len(regions), step):
+                reg = regions[lo : lo + step]
+                cols = slice(start + lo * mr, start + (lo + reg.size) * mr)
+                A_sr = self.Ap[own, cols].reshape(bs, m, reg.size, mr).transpose(0, 2, 1, 3)
+                B_rs = self.Bp[cols, own].reshape(reg.size, mr, bs, m).transpose(2, 0, 1, 3)
+                C = A_sr @ B_rs
+                C[sreg[:, None] == reg[None, :]] = 0.0
+                yield reg, C
+
+
+# A region of k members has m = k N rows, member-major. The sectoral perimeters of
+# industry i are its k rows of industry i: these helpers move between the region's
+# rows (..., m, q) and industries (..., N, k, q), and take the k x k industry blocks.
+def _to_industries(a: np.ndarray, N: int) -> np.ndarray:
+    k = a.shape[-2] // N
+    return a.reshape(*a.shape[:-2], k, N, a.shape[-1]).swapaxes(-3, -2)
+
+
+def _from_industries(a: np.ndarray) -> np.ndarray:
+    N, k = a.shape[-3], a.shape[-2]
+    return a.swapaxes(-3, -2).reshape(*a.shape[:-3], k * N, a.shape[-1])
+
+
+def _industry_blocks(C: np.ndarray, N: int) -> np.ndarray:
+    """(..., m, m) -> (..., N, k, k): rows and columns of each industry."""
+    k = C.shape[-1] // N
+    return np.einsum("...aibi->...iab", C.reshape(*C.shape[:-2], k, N, k, N))
+
+
+def _perimeter_solve(M, rhs, N: int, sectoral: bool, transpose: bool = False):
+    """``M⁻¹ rhs`` (``transpose``: ``(rhsᵀ M⁻¹)ᵀ``) for perimeter matrices M (..., m, m)
+    on an exporter's rows; for a sectoral perimeter, one k x k system per industry."""
+    if sectoral:
+        M, rhs = _industry_blocks(M, N), _to_industries(rhs, N)
+    if M.shape[-1] == 1:  # one row per perimeter (single countries): a division
+        out = rhs / M
+    else:
+        rhs = np.broadcast_to(rhs, (*M.shape[:-1], rhs.shape[-1]))
+        out = np.linalg.solve(M.swapaxes(-1, -2) if transpose else M, rhs)
+    return _from_industries(out) if sectoral else out
+
+
+def _restricted(C, z, N: int, sectoral: bool):
+    """``C z`` with C (..., m, m) restricted to the perimeter (an industry's rows if sectoral)."""
+    if not sectoral:
+        return C @ z
+    return _from_industries(_industry_blocks(C, N) @ _to_industries(z, N))
 
 
 def _source_weights(b: _Blocks, perspective):
-    """``V_s B^{\\Ω}_ss``, ``Σ_{t≠s} V_t B^{\\Ω}_ts``; Ω the perimeter of each (s, r, i)."""
-    G, N = b.G, b.N
-    rhs = np.stack([b.vbs, b.fcs], axis=-1)  # (G, N, 2)
-    if perspective == "exporter":
-        # x B^{\Ω}_{·s} = x B_{·s} M^{-1}: solve Mᵀ yᵀ = xᵀ, M = I + Σ_r A_sr B_rs.
-        M = np.eye(N) + b.C.sum(axis=1)
-        sol = np.linalg.solve(M.transpose(0, 2, 1), rhs)[:, None]  # (G, 1, N, 2)
-        sol = np.broadcast_to(sol, (G, G, N, 2))
-    elif perspective == "bilateral":
-        M = np.eye(N) + b.C
-        rhs = np.broadcast_to(rhs[:, None], (G, G, N, 2))
-        sol = np.linalg.solve(M.transpose(0, 1, 3, 2), rhs)
-    else:
-        # One removed row (s, i): M = I + e_i cᵀ and (x M^{-1})_i = x_i / (1 + c_i).
-        D = b.diag
-        d = 1.0 + (D.sum(axis=1, keepdims=True) if perspective == "sector" else D)
-        sol = rhs[:, None] / d[..., None]
+    """``V_s B^{\\Ω}_ss``, ``Σ_{t≠s} V_t B^{\\Ω}_ts`` (GN, G'); Ω the perimeter of (s, i, r).
+
+    ``x B^{\\Ω}_{·s} = x B_{·s} M^{-1}`` with ``M = I + A_Ω B_{·s}`` (Woodbury); x is
+    read on Ω's rows only, so only Ω's rows and columns of M matter.
+    """
+    N = b.N
+    sectoral = perspective in ("sector", "sectoral-bilateral")
+    rhs = np.stack([b.vbs, b.fcs], axis=-1)  # (GN, 2)
+    sol = np.zeros((b.c.n, b.R.G, 2))
+    for sreg, S, at in b.exporters():
+        x = rhs[S]  # (bs, m, 2)
+        if perspective in ("exporter", "sector"):  # one perimeter for all importers
+            sol[S] = _perimeter_solve(b.M(S), x, N, sectoral, transpose=True)[:, :, None]
+            continue
+        for reg, C in b.pairs(sreg, S, at):
+            M = C + np.eye(S.shape[1])
+            y = _perimeter_solve(M, x[:, None], N, sectoral, transpose=True)
+            sol[S[:, :, None], reg] = y.transpose(0, 2, 1, 3)
     return sol[..., 0], sol[..., 1]
 
 
 def _sink_flows(b: _Blocks, perspective):
-    """``A_sr (B^{\\Ω}_{·s} e_Ω)_r`` (double counted in E_sr), ``A_sr (B^{\\Ω} Y_{·s})_r``."""
-    G, N = b.G, b.N
-    E, R, C = b.E, b.R, b.C
-    if perspective in ("exporter", "bilateral"):
-        if perspective == "exporter":
-            M = np.eye(N) + C.sum(axis=1)
-            # RHS: e_Ω and A_Ω B Y_{·s}, both N-vectors of country s.
-            z = np.linalg.solve(M, np.stack([E.sum(axis=1), R.sum(axis=1)], axis=-1))[:, None]
-        else:
-            M = np.eye(N) + C
-            z = np.linalg.solve(M, np.stack([E, R], axis=-1))
-        Cz = C @ np.broadcast_to(z, (G, G, N, 2))
-        return Cz[..., 0], R - Cz[..., 1]
-    # One removed row: M^{-1} maps e_i to e_i / (1 + c_i); only D = (A_sr B_rs)_ii enters.
-    D = b.diag
-    if perspective == "sector":
-        d = 1.0 + D.sum(axis=1, keepdims=True)
-        K = D * E.sum(axis=1, keepdims=True) / d
-        return K, R - D * R.sum(axis=1, keepdims=True) / d
-    d = 1.0 + D
-    return D * E / d, R / d
+    """``A_sr (B^{\\Ω}_{·s} e_Ω)_r`` (double counted in E_sr), ``A_sr (B^{\\Ω} Y_{·s})_r``.
+
+    ``A_sr B^{\\Ω}_{·s} w = C_sr M^{-1} w`` for w on Ω's rows (Woodbury), with the
+    right-hand sides ``e_Ω`` and ``A_Ω B Y_{·s}`` read on Ω's rows.
+    """
+    N, n, G = b.N, b.c.n, b.R.G
+    sectoral = perspective in ("sector", "sectoral-bilateral")
+    rhs = np.stack([b.E, b.Rt], axis=-1)  # (GN, G', 2)
+    if perspective == "exporter":
+        # C_sr z = A_sr (B_{·s} z): one pass of the owner-label kernel over A.
+        U = np.zeros((G, n, 2))
+        for sreg, S, at in b.exporters():
+            z = _perimeter_solve(b.M(S), rhs[S].sum(axis=2), N, False)  # (bs, m, 2)
+            U[sreg] = b.c.B[:, S].transpose(1, 0, 2) @ z
+        Cz = _pair_products(b.c.A, U, b.R.owner, G)
+        return Cz[..., 0], b.Rt - Cz[..., 1]
+    Cz = np.zeros((n, G, 2))
+    for sreg, S, at in b.exporters():
+        if perspective == "sector":
+            z = _perimeter_solve(b.M(S), rhs[S].sum(axis=2), N, True)[:, None]
+        for reg, C in b.pairs(sreg, S, at):
+            if perspective != "sector":  # bilateral perimeters: one per importer
+                own = rhs[S][:, :, reg].transpose(0, 2, 1, 3)  # e_Ω, A_Ω B Y_{·s}: (bs, nr, m, 2)
+                z = _perimeter_solve(C + np.eye(S.shape[1]), own, N, sectoral)
+            Cz[S[:, :, None], reg] = _restricted(C, z, N, sectoral).transpose(0, 2, 1, 3)
+    return Cz[..., 0], b.Rt - Cz[..., 1]
 
 
 def _sink_importer_paths(b: _Blocks):
     """``A_sr (B^{\\s} Y^{\\s}_{·r})_r``, Ω = all exports of s: intermediates absorbed in r."""
-    G, N = b.G, b.N
-    C = b.C
-    Q = b.A4 @ b.BY[None]  # Q[s, r', :, k] = A_sr' x^{(k)}_r'
-    M = np.eye(N) + C.sum(axis=1)
-    # B^{\s} Y^{\s}_{·r} = B y - B_{·s} M^{-1} A_Ω B y, y = Y_{·r} minus s's final exports Y_sr;
-    # A_Ω B y = Σ_r' Q[s, r', :, r] - (M - I) Y_sr.
-    yx = b.Y.transpose(0, 2, 1)  # (G, N, G): Y_sr for s
-    rhs = Q.sum(axis=1) - (M - np.eye(N)) @ yx
-    z = np.linalg.solve(M, rhs)  # (G, N, G): column r is M^{-1} A_Ω B y_r
-    Qrr = Q[:, np.arange(G), :, np.arange(G)].transpose(1, 0, 2)  # A_sr x^{(r)}_r
-    Cy = np.einsum("srij,sjr->sri", C, yx + z)
-    return Qrr - Cy
+    c = b.c
+    Cy = np.zeros((c.n, b.R.G))
+    ABY = c.A @ b.BY  # [i, k]: Σ_j A_ij x^{(k)}_j
+    for sreg, S, at in b.exporters():
+        M = b.M(S)
+        # B^{\s} Y^{\s}_{·r} = B y - B_{·s} M^{-1} A_Ω B y, y = Y_{·r} less s's final exports
+        # Y_sr; A_Ω B y = Σ_{r'≠s} A_sr' x^{(r)}_r' - (M - I) Y_sr.
+        A_ss = c.A[S[:, :, None], S[:, None, :]]
+        Ysr = b.Y[S]  # (bs, m, G')
+        z = np.linalg.solve(M, ABY[S] - A_ss @ b.BY[S] - (M - np.eye(S.shape[1])) @ Ysr)
+        y = Ysr + z  # column r: what C_sr multiplies
+        for reg, C in b.pairs(sreg, S, at):
+            Cyr = C @ y[:, :, reg].transpose(0, 2, 1)[..., None]  # (bs, nr, m, 1)
+            Cy[S[:, :, None], reg] = Cyr[..., 0].transpose(0, 2, 1)
+    return b.Qrr - Cy

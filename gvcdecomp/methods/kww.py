@@ -6,6 +6,7 @@ import numpy as np
 import xarray as xr
 
 from ._result import result_dataset
+from .wwz import _pair_products
 
 REFERENCE = (
     "Koopman, R., Wang, Z. and Wei, S.-J. (2014), Tracing value-added and double "
@@ -33,7 +34,7 @@ WWZ_TO_KWW = {
 }
 
 
-def kww(table) -> xr.Dataset:
+def kww(table, groups=None) -> xr.Dataset:
     r"""Koopman–Wang–Wei decomposition of each country's gross exports into 9 terms.
 
     For exporter s, with ``V^s`` its value-added coefficients, ``B`` the global
@@ -63,53 +64,63 @@ def kww(table) -> xr.Dataset:
     as in the R package decompr (``kww``). Aggregating a WWZ result gives the
     same numbers: see :func:`kww_from_wwz`.
 
+    Parameters
+    ----------
+    table : IOTable
+    groups : dict, optional
+        Regions treated as one exporter, e.g. ``{"EU": [...members]}``, as in
+        :func:`~gvcdecomp.methods.wwz.wwz`: s, r and t above are then regions,
+        trade among members is domestic (it is not in ``E^{s*}``), and the
+        blocks ``A^{ss}``, ``L^{ss}``, ``B^{ss}`` span all members' rows.
+
     Returns
     -------
     xarray.Dataset
-        Dimension ``exporter``; one variable per term plus ``gexp``; units of
-        the table (WIOD: millions of US dollars).
+        Dimension ``exporter`` (the countries, or the regions of ``groups``);
+        one variable per term plus ``gexp``; units of the table (WIOD: millions
+        of US dollars).
 
-    Uses ``table.core`` (A, v, B, the domestic inverses); no array larger than
-    (GN, GN) and no further GN x GN inverse.
+    Uses ``table.core`` (A, v, B, the regions' local inverses); no array
+    larger than (GN, GN) and no further GN x GN inverse.
     """
     c = table.core
-    G, N, n = c.G, c.N, c.n
-    Yc = table.Yc.reshape(G, N, G)  # [t, i, r]: Y^{tr}
-    own = np.arange(G)
-    ydom = Yc[own, :, own]  # (G, N): Y^{tt}
-    yall = Yc.sum(axis=2)  # Y^{t*}
-    yexp = yall - ydom  # Σ_{r≠t} Y^{tr}
-    E = table.exports.sum(axis=1).reshape(G, N)  # E^{t*}
+    R = c.regions(groups)
+    owner, rows = R.owner, np.arange(c.n)
+    Yc = R.columns(table.Yc)  # [j in t, r]: Y^{tr}
+    ydom = Yc[rows, owner]  # Y^{tt}
+    yexp = Yc.sum(axis=1) - ydom  # Σ_{r≠t} Y^{tr}
+    E = R.exports(table).sum(axis=1)  # E^{t*}
 
-    vb = c.vb_country.reshape(G, G, N)  # [s, r, j]: (V^s B^{sr})_j
-    vb_ss = vb[own, own]  # V^s B^{ss}
-    vb_off = vb.copy()
-    vb_off[own, own] = 0.0  # V^s B^{sr} for r ≠ s only
+    vb_ss = R.vb[owner, rows]  # V^s B^{ss}
+    vb_off = R.vb.copy()  # [s, j]: (V^s B^{sr})_j for j in r ≠ s, 0 for j in s
+    vb_off[owner, rows] = 0.0
 
-    dva_fin = _dot(vb_ss, yexp)
-    dva_int = np.einsum("srj,rj->s", vb_off, ydom)
-    # Y^{rt} with t ∉ {s, r}: all of r's final goods less those used in r and in s
-    y_third = yexp[None, :, :] - Yc.transpose(2, 0, 1)  # [s, r, j]: Σ_{t≠s,r} Y^{rt}
-    dva_intrex = np.einsum("srj,srj->s", vb_off, y_third)
-    rdv_fin = np.einsum("srj,srj->s", vb_off, Yc.transpose(2, 0, 1))
+    dva_fin = _by_region(R, vb_ss * yexp)
+    dva_int = vb_off @ ydom
+    # Σ_{t≠s,r} Y^{rt}: all of r's final exports less those used in s
+    rdv_fin = np.einsum("sj,js->s", vb_off, Yc)
+    dva_intrex = vb_off @ yexp - rdv_fin
 
     # V^s Σ_{r≠s} B^{sr} A^{rs}: row s of (V B, s-block zeroed) times A, at the s-block
-    vba = (vb_off.reshape(G, n) @ c.A).reshape(G, G, N)[own, own]
-    vbal = np.einsum("sj,sjk->sk", vba, c.L_local)  # ... L^{ss}
-    rdv_int = _dot(vbal, ydom)
-    ddc = _dot(vbal, E)
+    vba = (vb_off @ c.A)[owner, rows]
+    vbal = np.empty(c.n)  # ... L^{ss}
+    for L, r in zip(R.L_local, R.rows):
+        vbal[r] = vba[r] @ L
+    rdv_int = _by_region(R, vbal * ydom)
+    ddc = _by_region(R, vbal * E)
 
-    fv = vb.sum(axis=0) - vb_ss  # [s, j]: Σ_{t≠s} V^t B^{ts}
-    fva_fin = _dot(fv, yexp)
-    fva_int = _dot(fv, _offdiag_A_times(c, c.local_times(ydom.ravel())).reshape(G, N))
-    fdc = _dot(fv, _offdiag_A_times(c, c.local_times(E.ravel())).reshape(G, N))
+    fv = R.vb.sum(axis=0) - vb_ss  # Σ_{t≠s} V^t B^{ts}
+    fva_fin = _by_region(R, fv * yexp)
+    fva_int = _by_region(R, fv * _offdiag_A_times(R, R.local_times(ydom)))
+    fdc = _by_region(R, fv * _offdiag_A_times(R, R.local_times(E)))
 
     values = (dva_fin, dva_int, dva_intrex, rdv_fin, rdv_int, ddc, fva_fin, fva_int, fdc)
     variables = dict(zip(TERMS, values, strict=True))
-    variables["gexp"] = E.sum(axis=1)
+    variables["gexp"] = _by_region(R, E)
     return result_dataset(
-        table, variables, ("exporter",), {"exporter": list(table.countries)}, "kww", REFERENCE
-    )
+        table, variables, ("exporter",), {"exporter": list(R.names)}, "kww", REFERENCE,
+        groups=groups,
+    )  # fmt: skip
 
 
 def kww_from_wwz(wwz_ds: xr.Dataset) -> xr.Dataset:
@@ -141,23 +152,19 @@ def kww_from_wwz(wwz_ds: xr.Dataset) -> xr.Dataset:
     return out
 
 
-def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise inner products of two (G, N) arrays."""
-    return np.einsum("sj,sj->s", a, b)
+def _by_region(R, a: np.ndarray) -> np.ndarray:
+    """Entries of a (GN,) array summed over the rows of each region: (G',)."""
+    return np.bincount(R.owner, weights=a, minlength=R.G)
 
 
-def _offdiag_A_times(c, W: np.ndarray) -> np.ndarray:
-    """``Σ_{r≠s} A^{sr} W[r-block, s]`` for every row of every s, as (GN,).
+def _offdiag_A_times(R, W: np.ndarray) -> np.ndarray:
+    """``Σ_{r≠s} A^{sr} W[r-rows, s]`` for every row of every region s, as (GN,).
 
-    Column s of W (GN, G) holds, in its r-block, the vector that A^{sr}
-    multiplies; a (GN,) vector stands for the same vector in every column.
+    Column s of W (GN, G') holds, in the rows of region r, the vector that
+    A^{sr} multiplies; a (GN,) vector stands for the same vector in every
+    column. Runs the WWZ owner-label kernel over the rows of A.
     """
-    G, N, n = c.G, c.N, c.n
-    blk = np.arange(n) // N
     if W.ndim == 1:
-        W = np.broadcast_to(W[:, None], (n, G))
-    full = (c.A @ W)[np.arange(n), blk]  # Σ_r A^{sr} W[r-block, s]
-    A4 = c.A.reshape(G, N, G, N)
-    own = np.arange(G)
-    W_own = W.reshape(G, N, G)[own, :, own]  # W[s-block, s]
-    return full - np.einsum("sij,sj->si", A4[own, :, own, :], W_own).ravel()
+        W = np.broadcast_to(W[:, None], (W.size, R.G))
+    Ws = np.ascontiguousarray(W.T)[:, :, None]  # [s, j, 0]
+    return _pair_products(R.core.A, Ws, R.owner, R.G)[:, :, 0].sum(axis=1)
