@@ -228,15 +228,17 @@ def tiva(table, by: str = "exporter", groups=None) -> xr.Dataset:
         members' rows; a group's sector i adds up its members' industry i.
         Every indicator keeps its meaning, for the group as one economy.
 
-    Reference: OECD (2019), Guide to OECD's TiVA indicators, 2018 edition
-    (EXGR, EXGR_DVA, EXGR_FVA, EXGR_DVASH, EXGR_FVASH, FFD_DVA, EXGR_DVAFXSH);
-    Koopman, Wang & Wei (2014), eq. (36); Wang, Wei & Zhu (2013), eq. (37).
-
     Returns
     -------
     xarray.Dataset
         Flows in the units of the table; shares and ratios as fractions (OECD
         publishes percentages), 0 where EXGR is 0.
+
+    References
+    ----------
+    OECD (2019), Guide to OECD's TiVA indicators, 2018 edition (EXGR, EXGR_DVA,
+    EXGR_FVA, EXGR_DVASH, EXGR_FVASH, FFD_DVA, EXGR_DVAFXSH); Koopman, Wang & Wei
+    (2014), eq. (36); Wang, Wei & Zhu (2013), eq. (37).
     """
     if by not in ("exporter", "sector"):
         raise OptionError(f'tiva: by must be "exporter" or "sector", got {by!r}')

@@ -40,7 +40,9 @@ def decompose(
         the in-process path's up to the rounding of multi-threaded BLAS (~1e-15
         relative).
     **options
-        Passed to the method. Methods that take ``groups=`` get the table's
+        Passed to the method. Every method takes ``groups={name: [countries]}``
+        (a set of countries treated as one exporter, trade among members
+        domestic). Methods that take ``groups=`` get the table's
         ``default_groups`` (e.g. ICIO's China/Mexico splits merged) unless
         ``groups`` is given; ``groups=None`` keeps every country separate.
 
