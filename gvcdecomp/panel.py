@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+import numpy as np
+
 from .errors import UnknownLabelError
 
 
@@ -23,7 +25,7 @@ class Panel(Mapping):
         if year not in self.years:
             raise UnknownLabelError(
                 f"year {year!r} is not in this {self.source} panel "
-                f"({self.years[0]}–{self.years[-1]})" if self.years else f"empty panel"
+                f"({self.years[0]}–{self.years[-1]})" if self.years else "empty panel"
             )
         return self._load(year)
 
@@ -35,3 +37,20 @@ class Panel(Mapping):
 
     def __repr__(self):
         return f"<Panel {self.source}: {len(self)} years {list(self.years)}>"
+
+
+def check_year(year, valid: range, what: str) -> int:
+    """``year`` as an int if ``valid`` has it; :class:`UnknownLabelError` otherwise."""
+    if isinstance(year, bool) or not isinstance(year, int | np.integer) or year not in valid:
+        raise UnknownLabelError(f"{what} has the years {valid[0]}–{valid[-1]}; got {year!r}")
+    return int(year)
+
+
+def table_or_panel(years, valid: range, what: str, load: Callable, source: str):
+    """``load(year)`` for one year, a :class:`Panel` of ``load`` for several.
+
+    ``what`` names the source in messages ("WIOD 2013"), ``source`` is its key.
+    """
+    if np.ndim(years) == 0:
+        return load(check_year(years, valid, what))
+    return Panel([check_year(y, valid, what) for y in years], load, source)

@@ -1,6 +1,5 @@
 import re
 
-import pytest
 from gvcdecomp.cli import STUDY, main
 
 

@@ -3,7 +3,6 @@ import pytest
 import gvcdecomp as gd
 from gvcdecomp import IOTable
 
-from conftest import random_table
 
 
 def test_leontief_inverse_and_coefficients(rtable):

@@ -1,7 +1,6 @@
 """The documentation site builds without a single warning."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -66,7 +66,7 @@ def make_table(edition, seed=0, split=True):
     parts = [p for ps in lay["parts"].values() for p in ps] if split else []
     countries = list(MAIN) + parts
     N, K = len(lay["sectors"]), len(lay["cats"])
-    G, n = len(countries), len(countries) * N
+    n = len(countries) * N
     empty = [countries.index(c) * N + i for c in ("CHN", "MEX") for i in range(N)] if split else []
     dead = countries.index(parts[len(lay["parts"]["CHN"]) - 1]) * N + 2 if split else None
     off = empty + ([dead] if split else [])

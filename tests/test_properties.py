@@ -1,7 +1,6 @@
 """Properties that must hold on any valid table (hypothesis)."""
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +58,7 @@ def test_identities_hold_on_any_table(t):
 
 def _permuted(t, cperm, sperm):
     """The same table with countries and sectors listed in another order."""
-    G, N = t.G, t.N
+    N = t.N
     idx = (np.asarray(cperm)[:, None] * N + np.asarray(sperm)[None, :]).ravel()
     return IOTable(
         t.Z[np.ix_(idx, idx)], t.Y[idx][:, cperm, :],

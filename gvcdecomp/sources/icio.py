@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataNotFoundError, FileFormatError, OptionError, UnknownLabelError
-from ..panel import Panel
+from ..panel import table_or_panel
 from ..table import IOTable
 from .cache import cached_parts
 from .generic import CSV_FLOATS
@@ -171,10 +171,10 @@ def load_icio(edition: str, years, path=None, output: str = "rowsum", split: str
     spec = _edition(edition)
     if split not in ("merge", "keep"):
         raise OptionError(f'split must be "merge" or "keep", got {split!r}')
-    if np.ndim(years) == 0:
-        return _load_year(edition, _check_year(edition, spec, years), path, output, split)
-    years = [_check_year(edition, spec, y) for y in years]
-    return Panel(years, lambda y: _load_year(edition, y, path, output, split), edition)
+    return table_or_panel(
+        years, spec.years, edition, lambda y: _load_year(edition, y, path, output, split),
+        edition,
+    )
 
 
 def load_icio2016(years, path=None, output: str = "rowsum", split: str = "merge"):
@@ -372,14 +372,6 @@ def _edition(edition) -> Edition:
         raise UnknownLabelError(
             f"unknown ICIO edition {edition!r}; available: {', '.join(EDITIONS)}"
         ) from None
-
-
-def _check_year(edition, spec, year) -> int:
-    if isinstance(year, bool) or not isinstance(year, int | np.integer) or year not in spec.years:
-        raise UnknownLabelError(
-            f"{edition} has the years {spec.years[0]}–{spec.years[-1]}; got {year!r}"
-        )
-    return int(year)
 
 
 def _load_year(edition: str, year: int, path, output: str, split: str) -> IOTable:

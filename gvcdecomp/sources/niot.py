@@ -18,6 +18,7 @@ from ..errors import (
     UnknownLabelError,
     ValueNotFiniteError,
 )
+from ..panel import check_year
 from ..table import _labels
 from .paths import find_file
 
@@ -287,18 +288,10 @@ def load_niot(country: str, years, path=None):
         )
     country = country.upper()
     single = np.ndim(years) == 0
-    wanted = [_check_year(y) for y in ([years] if single else years)]
+    wanted = [check_year(y, YEARS, "the WIOD 2016 national tables") for y in ([years] if single else years)]
     f = find_file(SOURCE, [rf"{country}_NIOT_nov16\.xlsx"], path, HINT.replace("{CCC}", country))
     tables = read_niot(f, wanted, country)
     return tables[wanted[0]] if single else tables
-
-
-def _check_year(year) -> int:
-    if isinstance(year, bool) or not isinstance(year, int | np.integer) or year not in YEARS:
-        raise UnknownLabelError(
-            f"the WIOD 2016 national tables have the years {YEARS[0]}–{YEARS[-1]}; got {year!r}"
-        )
-    return int(year)
 
 
 def read_niot(file, years, country: str | None = None) -> dict:

@@ -60,8 +60,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataNotFoundError, FileFormatError, UnknownLabelError
-from ..panel import Panel
+from ..errors import DataNotFoundError, FileFormatError
+from ..panel import table_or_panel
 from ..table import IOTable
 from .cache import cached_parts
 from .paths import find_file
@@ -150,16 +150,10 @@ def load_wiod2016(years, path=None, output: str = "rowsum", download: bool = Fal
     Database: the Case of Global Automotive Production", Review of
     International Economics 23: 575-605.
     """
-    if np.ndim(years) == 0:
-        return _load_year(_check_year(years), path, output, download)
-    years = [_check_year(y) for y in years]
-    return Panel(years, lambda y: _load_year(y, path, output, download), SOURCE)
-
-
-def _check_year(year) -> int:
-    if isinstance(year, bool) or not isinstance(year, int | np.integer) or year not in YEARS:
-        raise UnknownLabelError(f"WIOD 2016 has the years {YEARS[0]}–{YEARS[-1]}; got {year!r}")
-    return int(year)
+    return table_or_panel(
+        years, YEARS, "WIOD 2016", lambda y: _load_year(y, path, output, download),
+        SOURCE,
+    )
 
 
 def _patterns(year: int) -> dict[str, str]:

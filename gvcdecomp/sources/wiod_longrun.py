@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import FileFormatError, UnknownLabelError
-from ..panel import Panel
+from ..errors import FileFormatError
+from ..panel import table_or_panel
 from ..table import IOTable
 from .cache import cached_parts
 from .paths import find_file
@@ -88,18 +88,9 @@ def load_wiod_longrun(years, path=None, output: str = "rowsum"):
     Input-Output Database: Version 1.0 Sources and Methods", GGDC Research
     Memorandum 190, University of Groningen.
     """
-    if np.ndim(years) == 0:
-        return _load_year(_check_year(years), path, output)
-    years = [_check_year(y) for y in years]
-    return Panel(years, lambda y: _load_year(y, path, output), SOURCE)
-
-
-def _check_year(year) -> int:
-    if isinstance(year, bool) or not isinstance(year, int | np.integer) or year not in YEARS:
-        raise UnknownLabelError(
-            f"the long-run WIOD has the years {YEARS[0]}–{YEARS[-1]}; got {year!r}"
-        )
-    return int(year)
+    return table_or_panel(
+        years, YEARS, "the long-run WIOD", lambda y: _load_year(y, path, output), SOURCE
+    )
 
 
 def _load_year(year: int, path, output: str) -> IOTable:
