@@ -5,6 +5,7 @@ No speed is asserted: only that the report is complete and its ratios are number
 
 import math
 import runpy
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,11 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 @pytest.fixture(scope="module")
 def bench():
-    return runpy.run_path(str(BENCH / "run.py"), run_name="gvcdecomp_benchmarks")
+    saved = list(sys.path)  # the script puts its checkout first on sys.path
+    try:
+        return runpy.run_path(str(BENCH / "run.py"), run_name="gvcdecomp_benchmarks")
+    finally:
+        sys.path[:] = saved
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +101,6 @@ def test_fit_exponent_recovers_a_power_law(bench):
 
 
 def test_synthetic_table_is_reproducible_balanced_and_well_conditioned():
-    import sys
-
     sys.path.insert(0, str(BENCH))
     try:
         from synthetic import synthetic_table

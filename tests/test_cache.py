@@ -45,7 +45,7 @@ def test_second_load_comes_from_cache(tmp_path, monkeypatch):
     write_rdata(data / RDATA, make_table(seed=7))
     first = wiod2016.load_wiod2016(2014, path=data)
     f = data / RDATA
-    assert entries("wiod2016") == [f"{RDATA}-{f.stat().st_size}-{f.stat().st_mtime_ns}.nc"]
+    assert entries("wiod2016") == [f"{RDATA}-2014-{f.stat().st_size}-{f.stat().st_mtime_ns}.nc"]
     forbid_parsing(monkeypatch)
     assert_same(wiod2016.load_wiod2016(2014, path=data), first)
     # the gross-output choice is applied on load, from the same entry
@@ -72,7 +72,7 @@ def test_changed_source_invalidates(tmp_path, monkeypatch):
 def test_corrupt_entry_is_parsed_again(tmp_path, damage):
     f = write_rdata(tmp_path / RDATA, make_table(seed=10))
     first = wiod2016.load_wiod2016(2014, path=f)
-    entry = cache.entry_path("wiod2016", f)
+    entry = cache.entry_path("wiod2016", f, "2014")
     raw = entry.read_bytes()
     bad = {"truncate": raw[: len(raw) // 2], "garbage": b"\x00" * 64, "empty": b""}
     entry.write_bytes(bad[damage])
@@ -84,7 +84,7 @@ def test_corrupt_entry_is_parsed_again(tmp_path, damage):
 def test_foreign_netcdf_entry_is_parsed_again(tmp_path):
     f = write_rdata(tmp_path / RDATA, make_table(seed=11))
     first = wiod2016.load_wiod2016(2014, path=f)
-    entry = cache.entry_path("wiod2016", f)
+    entry = cache.entry_path("wiod2016", f, "2014")
     gd.save_table(gd.tiny_table(), entry)  # a valid netCDF table, but not a cache entry
     assert_same(wiod2016.load_wiod2016(2014, path=f), first)
 
@@ -144,3 +144,12 @@ def test_longrun_real_year_from_cache(longrun_dir, monkeypatch):
     first = gd.load_wiod_longrun(1990, path=longrun_dir)
     monkeypatch.setattr(wiod_longrun, "read_rda", lambda f, y: pytest.fail("parsed again"))
     assert_same(gd.load_wiod_longrun(1990, path=longrun_dir), first)
+
+
+def test_a_file_asked_for_as_another_year_is_refused_after_caching(wiod2013_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("GVCDECOMP_NO_CACHE", raising=False)
+    f = wiod2013_dir / "wiot_2011.RData"
+    assert gd.load_wiod2013(2011, path=f).year == 2011  # now cached
+    with pytest.raises(gd.FileFormatError, match="2011, not 2010"):
+        gd.load_wiod2013(2010, path=f)

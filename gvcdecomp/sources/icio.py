@@ -381,7 +381,7 @@ def _load_year(edition: str, year: int, path, output: str, split: str) -> IOTabl
         with _open_text(f, member) as text:
             return read_icio_csv(text, f"{f}" + (f" [{member}]" if member else ""), edition)
 
-    parts = cached_parts(edition, f, parse, part=member)
+    parts = cached_parts(edition, f, parse, part=f"{member or ''}{year}")
     t = IOTable(
         **parts,
         output=output,

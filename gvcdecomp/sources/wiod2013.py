@@ -70,7 +70,8 @@ def _load_year(year: int, path, output: str) -> IOTable:
         parts["year"] = year
         return parts
 
-    parts = cached_parts(SOURCE, f, parse)
+    # the year is part of the key: a file asked for as another year is parsed (and refused)
+    parts = cached_parts(SOURCE, f, parse, part=str(year))
     return IOTable(**parts, output=output, source=f"WIOD 2013 ({f.name})", units=UNITS)
 
 

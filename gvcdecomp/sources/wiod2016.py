@@ -180,7 +180,7 @@ def _load_year(year: int, path, output: str, download: bool) -> IOTable:
             raise FileFormatError(f"{_where(f, member)}: does not hold the table of {year}")
         return parts
 
-    parts = cached_parts(SOURCE, f, parse, part=member)
+    parts = cached_parts(SOURCE, f, parse, part=f"{member or ''}{year}")  # year: see wiod2013
     name = f.name if member is None else f"{f.name}:{member}"
     return IOTable(**parts, output=output, year=year, source=f"WIOD 2016 ({name})", units=UNITS)
 

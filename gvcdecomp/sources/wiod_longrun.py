@@ -105,8 +105,9 @@ def _load_year(year: int, path, output: str) -> IOTable:
             rows, cols, values = read_rda(f, year)
         return assemble(f, rows, cols, values)
 
-    # the long CSV holds every year: the year tells its tables apart in the cache
-    parts = cached_parts(SOURCE, f, parse, part=str(year) if csv_file else None)
+    # the year tells the long CSV's tables apart, and keeps a file asked for as
+    # another year from being served (unchecked) from the cache
+    parts = cached_parts(SOURCE, f, parse, part=str(year))
     return IOTable(
         **parts, output=output, year=year, source=f"long-run WIOD ({f.name})", units=UNITS
     )
