@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 
 import numpy as np
@@ -59,6 +60,7 @@ class LeontiefCore:
         ``{"EU": ["DEU", "FRA", ...]}``; trade among members is then domestic.
         Cached per grouping. See :class:`Regions`.
         """
+        _partition(self.table.countries, groups)  # validate before building the key
         key = None if not groups else tuple((k, tuple(v)) for k, v in groups.items())
         if key not in self._regions:
             self._regions[key] = Regions(self, groups)
@@ -190,11 +192,13 @@ def _partition(countries, groups):
 
     if not groups:
         return np.arange(len(countries)), tuple(countries)
+    if not isinstance(groups, Mapping):
+        raise OptionError(f"groups must map a name to a list of countries, got {type(groups).__name__}")
     region = np.full(len(countries), -1)
     names = []
     for name, members in groups.items():
-        if isinstance(members, str):
-            raise OptionError(f"group {name!r}: give a list of country codes, not the string {members!r}")
+        if isinstance(members, str) or not isinstance(members, Iterable):
+            raise OptionError(f"group {name!r}: give a list of country codes, not {members!r}")
         if name in countries and name not in members:
             raise OptionError(f"group name {name!r} is also a country of the table outside the group")
         if not members:
@@ -205,6 +209,8 @@ def _partition(countries, groups):
                     f"group {name!r}: unknown country {m!r}; the table has {', '.join(countries)}"
                 )
             i = countries.index(m)
+            if region[i] == len(names):
+                raise OptionError(f"group {name!r} lists {m!r} twice")
             if region[i] >= 0:
                 raise OptionError(f"country {m!r} is in two groups: {names[region[i]]!r} and {name!r}")
             region[i] = len(names)

@@ -51,6 +51,11 @@ def table_or_panel(years, valid: range, what: str, load: Callable, source: str):
 
     ``what`` names the source in messages ("WIOD 2013"), ``source`` is its key.
     """
-    if np.ndim(years) == 0:
+    if isinstance(years, str) or not isinstance(years, Iterable):
         return load(check_year(years, valid, what))
-    return Panel([check_year(y, valid, what) for y in years], load, source)
+    years = [check_year(y, valid, what) for y in years]
+    if not years:
+        raise UnknownLabelError(f"no year asked for; {what} has {valid[0]}–{valid[-1]}")
+    if len(set(years)) < len(years):
+        raise UnknownLabelError(f"a year is asked for twice: {years}")
+    return Panel(years, load, source)

@@ -46,7 +46,11 @@ def test_groups_make_member_trade_domestic():
     dva = (vec(v, 0) @ blk(B, 0, 0)) * E
     np.testing.assert_allclose(ds.DVA.sel(exporter="G1", importer="C1").values,
                                np.bincount(idx[0] % t.N, weights=dva), rtol=1e-11)
-    with pytest.raises(gd.OptionError, match="post"):
-        gd.decompose(t, "leontief", post="final", groups={"G1": ["C0"]})
+    fin = gd.decompose(t, "leontief", post="final", groups={"G1": ["C0", "C3"]})
+    plain = gd.decompose(t, "leontief", post="final")
+    np.testing.assert_allclose(
+        fin.va_destination.sel(destination="G1").values,
+        plain.va_destination.sel(destination=["C0", "C3"]).sum("destination").values, rtol=1e-12)
+    np.testing.assert_allclose(fin.va_origin.sum("country").values, plain.va_origin.sum("country").values, rtol=1e-12)
     with pytest.raises(gd.OptionError, match="post must be"):
         gd.decompose(t, "leontief", post="imports")

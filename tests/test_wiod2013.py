@@ -101,3 +101,9 @@ def test_corrupt_and_wrong_files(wiod2013_dir, tmp_path):
     shutil.copy(wiod2013_dir / "wiot_2009.RData", tmp_path / "wiot_2008.RData")
     with pytest.raises(gd.FileFormatError, match="2009, not 2008"):
         gd.load_wiod2013(2008, path=tmp_path)
+
+
+@pytest.mark.parametrize("years, match", [([], "no year"), ([2010, 2010], "twice")])
+def test_bad_year_lists(years, match):
+    with pytest.raises(gd.UnknownLabelError, match=match):
+        gd.load_wiod2013(years)

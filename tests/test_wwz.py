@@ -94,3 +94,17 @@ def test_one_country_group_equals_that_country():
 def test_bad_groups(groups, error, match):
     with pytest.raises(error, match=match):
         gd.decompose(random_table(3, 2), "wwz", groups=groups)
+
+
+@pytest.mark.parametrize(
+    "groups, match",
+    [(["C0"], "must map a name"), ({"G": 3}, "list of country codes"), ({"G": ["C0", "C0"]}, "lists 'C0' twice")],
+)
+def test_malformed_groups(groups, match):
+    with pytest.raises(gd.OptionError, match=match):
+        gd.decompose(random_table(3, 2), "wwz", groups=groups)
+
+
+def test_unknown_option_names_the_accepted_ones():
+    with pytest.raises(gd.OptionError, match="unknown option.*foo.*accepted: groups"):
+        gd.decompose(random_table(3, 2), "wwz", foo=1)

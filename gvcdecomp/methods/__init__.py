@@ -74,6 +74,14 @@ def decompose(
 
 def run(fn, table, options: dict) -> xr.Dataset:
     """``fn(table, **options)``, with the table's default groups unless overridden."""
-    if table.default_groups and "groups" not in options and "groups" in inspect.signature(fn).parameters:
+    params = inspect.signature(fn).parameters
+    unknown = set(options) - set(params) - {"table"}
+    if unknown:
+        accepted = [p for p in params if p != "table"]
+        raise OptionError(
+            f"{fn.__name__}: unknown option(s) {', '.join(sorted(unknown))}; "
+            f"accepted: {', '.join(accepted) or 'none'}"
+        )
+    if table.default_groups and "groups" not in options and "groups" in params:
         options = {**options, "groups": table.default_groups}
     return fn(table, **options)

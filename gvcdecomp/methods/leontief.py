@@ -33,9 +33,10 @@ def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
       by origin and country of final use (``V̂ B Y``, Johnson–Noguera).
     - ``post="output"``: gross output ``x_i`` (``V̂ B X̂``).
 
-    ``groups`` (exports only) merges countries into regions, as in
-    :func:`~gvcdecomp.methods.wwz.wwz`: trade among members is domestic, and
-    the using dimension is the region (members' same industries added).
+    ``groups`` merges countries into regions, as in
+    :func:`~gvcdecomp.methods.wwz.wwz`: trade among members is domestic, the
+    using dimension is the region (members' same industries added), and so is
+    the destination of ``va_destination``.
 
     Dimensions: (source_country, source_sector, exporter|country, sector[, importer
     | destination]); units of the table. Uses ``table.core`` (A, v, B), no new
@@ -43,8 +44,6 @@ def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
     """
     if post not in POSTS:
         raise OptionError(f"leontief: post must be one of {POSTS}, got {post!r}")
-    if groups and post != "exports":
-        raise OptionError(f'leontief: groups apply to post="exports" only, not {post!r}')
     c = table.core
     G, N = c.G, c.N
     R = c.regions(groups)
@@ -72,9 +71,9 @@ def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
     elif post == "final":
         variables["va_destination"] = (
             ("source_country", "source_sector", "destination"),
-            (c.v[:, None] * (c.B @ table.Yc)).reshape(G, N, G),
+            (c.v[:, None] * R.columns(c.B @ table.Yc)).reshape(G, N, R.G),
         )
-        coords["destination"] = list(table.countries)
+        coords["destination"] = list(R.names)
     return result_dataset(
         table, variables, None, coords, "leontief", REFERENCE, post=post, groups=groups
     )
