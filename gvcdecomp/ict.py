@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .concordances import industries as _industries
 from .errors import OptionError, UnknownLabelError
 from .methods.wwz import GROUPS as WWZ_GROUPS
 from .methods.wwz import TERMS as WWZ_TERMS
@@ -133,6 +134,17 @@ DEFINITIONS = {
                 "(software publishing) is ICT",
             },
             source=_OECD_2007 + "; OECD ICIO industry list (TiVA 2018 and 2021 editions)",
+        ),
+        ICTDefinition(
+            name="OECD ICIO 2023",
+            system="ISIC Rev.4 (OECD Inter-Country Input-Output tables, 2023 edition, 45 industries)",
+            groups={MANUFACTURING: ("C26",), SERVICES: ("J58T60", "J61", "J62_63")},
+            broader={
+                "J58T60": "J58T60 Publishing, audiovisual and broadcasting: only 582 "
+                "(software publishing) is ICT",
+            },
+            codes=tuple(_industries("icio2023").iloc[:, 0]),
+            source=_OECD_2007 + "; OECD ICIO 2023 industry list",
         ),
         ICTDefinition(
             name="WIOD long-run",

@@ -202,3 +202,9 @@ def test_study_figures_wiod2013(wiod2011):
     )
     ts = ict_slice(t, "ICT", countries=["USA", "JPN"])
     assert ((ts["output_share"] > 0) & (ts["output_share"] < 1)).all()
+
+
+def test_icio_2023_codes_are_recognised():
+    codes = list(gd.industries("icio2023").iloc[:, 0])
+    d, got = gd.ict.group_sectors(codes, "ICT")
+    assert d.name == "OECD ICIO 2023" and set(got) == {"C26", "J58T60", "J61", "J62_63"}
