@@ -85,6 +85,8 @@ class IOTable:
     ):
         self.countries = _labels(countries, "countries")
         self.sectors = _labels(sectors, "sectors")
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int | np.integer)):
+            raise LabelError(f"year must be an integer, got {year!r}")
         self.year = None if year is None else int(year)
         self.source = source or "user-supplied arrays"
         self.units = units
@@ -94,7 +96,7 @@ class IOTable:
         G, N = len(self.countries), len(self.sectors)
         n = G * N
 
-        Z = np.array(Z, dtype=np.float64)
+        Z = _numbers(Z, "Z", self._name)
         if Z.ndim != 2 or Z.shape[0] != Z.shape[1]:
             raise ShapeError(f"{self._name}: Z must be square, got shape {Z.shape}")
         if Z.shape[0] != n:
@@ -102,7 +104,7 @@ class IOTable:
                 f"{self._name}: Z is {Z.shape[0]} x {Z.shape[1]} but {G} countries x "
                 f"{N} sectors = {n} rows"
             )
-        Y = np.array(Y, dtype=np.float64)
+        Y = _numbers(Y, "Y", self._name)
         if Y.ndim == 2 and Y.shape[0] == n and Y.shape[1] % G == 0:
             Y = Y.reshape(n, G, Y.shape[1] // G)
         if Y.ndim != 3 or Y.shape[:2] != (n, G):
@@ -144,7 +146,7 @@ class IOTable:
         return f"table {self.source!r}" + ("" if self.year is None else f" ({self.year})")
 
     def _vector(self, a, what):
-        a = np.array(a, dtype=np.float64).ravel()
+        a = _numbers(a, what, self._name).ravel()
         if a.shape != (self.n,):
             raise ShapeError(f"{self._name}: {what} has {a.size} values, expected {self.n}")
         self._check_finite(what, a)
@@ -319,6 +321,22 @@ class IOTable:
             f"<IOTable{yr}: {self.G} countries x {self.N} sectors, "
             f"{len(self.fd_categories)} final-demand categories; {self.source}>"
         )
+
+
+def _numbers(a, what: str, name: str) -> np.ndarray:
+    """A float64 copy of ``a``; anything that is not a rectangular array of real
+    numbers (text, ragged lists, complex values) is a :class:`ShapeError`."""
+    bad = f"{name}: {what} is not a rectangular array of real numbers"
+    try:
+        arr = np.asarray(a)
+    except ValueError as e:  # ragged
+        raise ShapeError(f"{bad} ({e})") from None
+    if np.iscomplexobj(arr):
+        raise ShapeError(f"{name}: {what} holds complex numbers")
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError) as e:  # text, objects
+        raise ShapeError(f"{bad} ({e})") from None
 
 
 def _labels(seq, what) -> tuple[str, ...]:

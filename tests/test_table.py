@@ -53,6 +53,10 @@ def test_stored_output_is_used_on_request_and_gap_warned():
         (lambda p: p["Y"].__setitem__((3, 0, 0), np.inf), gd.ValueNotFiniteError, "C1_s1"),
         (lambda p: p.update(Z=np.zeros((4, 4)), Y=np.zeros((4, 2, 2))), gd.OutputError, "zero in every row"),
         (lambda p: p.update(fd_categories=["only one"]), gd.LabelError, "1 final-demand"),
+        (lambda p: p.update(Z=[[1, 2], [3]]), gd.ShapeError, "Z is not a rectangular array"),
+        (lambda p: p.update(Z=np.full((4, 4), "a")), gd.ShapeError, "Z is not a rectangular"),
+        (lambda p: p.update(Y=p["Y"] * 1j), gd.ShapeError, "Y holds complex"),
+        (lambda p: p.update(year="abc"), gd.LabelError, "year must be an integer"),
     ],
 )
 def test_bad_tables_raise_specific_errors(change, error, match):
