@@ -12,10 +12,13 @@ Built-in groups, per classification (recognised from the sector codes):
 ==================  =====================  =====================  ==================
 classification      ICT manufacturing      ICT services           broader than ICT
 ==================  =====================  =====================  ==================
-WIOD 2013           c14                    c27, c30               c14, c30
+WIOD 2013           c14                    c27, c30               c14, c27, c30
 WIOD 2016           C26 (+ C27 optional)   J58, J61, J62_J63      J58
-OECD ICIO           D26                    D58T60, D61, D62T63    D58T60
-WIOD long-run       D30t33                 I64, K                 D30t33, K
+OECD ICIO 2016      C30T33XCEQ             C64PTL, C72CMP         C64PTL
+OECD ICIO 2018      26                     58T60, 61, 62T63       58T60
+OECD ICIO (2021)    D26                    D58T60, D61, D62T63    D58T60
+OECD ICIO 2023      C26                    J58T60, J61, J62_63    J58T60
+WIOD long-run       D30t33                 I64, K                 D30t33, I64, K
 ==================  =====================  =====================  ==================
 
 ``"ICT"`` is the union of the two. Define other groups with
@@ -108,6 +111,8 @@ DEFINITIONS = {
                 "electrical machinery and instruments outside the ICT sector",
                 "c30": "c30 Renting of machinery and other business activities "
                 "(ISIC 71-74): only 72 (computer and related activities) is ICT",
+                "c27": "c27 Post and telecommunications (ISIC 64): only 642 "
+                "(telecommunications) is ICT",
             },
             codes=tuple(f"c{i}" for i in range(1, 36)),
             source=_OECD_2002 + "; WIOD 2013 industry list (Timmer et al. 2015)",
@@ -126,14 +131,34 @@ DEFINITIONS = {
             source=_OECD_2007 + "; WIOD 2016 industry list (Timmer et al. 2016)",
         ),
         ICTDefinition(
+            name="OECD ICIO 2016",
+            system="ISIC Rev.3 (OECD Inter-Country Input-Output tables, 2016 edition, 34 industries)",
+            groups={MANUFACTURING: ("C30T33XCEQ",), SERVICES: ("C64PTL", "C72CMP")},
+            broader={
+                "C64PTL": "C64PTL Post and telecommunications (ISIC 64): only 642 "
+                "(telecommunications) is ICT",
+            },
+            source=_OECD_2002 + "; OECD ICIO 2016 industry list",
+        ),
+        ICTDefinition(
+            name="OECD ICIO 2018",
+            system="ISIC Rev.4 (OECD Inter-Country Input-Output tables, 2018 edition, 36 industries)",
+            groups={MANUFACTURING: ("26",), SERVICES: ("58T60", "61", "62T63")},
+            broader={
+                "58T60": "58T60 Publishing, audiovisual and broadcasting: only 582 "
+                "(software publishing) is ICT",
+            },
+            source=_OECD_2007 + "; OECD ICIO 2018 industry list",
+        ),
+        ICTDefinition(
             name="OECD ICIO",
-            system="ISIC Rev.4 (OECD Inter-Country Input-Output tables)",
+            system="ISIC Rev.4 (OECD Inter-Country Input-Output tables, 2021 edition, 45 industries)",
             groups={MANUFACTURING: ("D26",), SERVICES: ("D58T60", "D61", "D62T63")},
             broader={
                 "D58T60": "D58T60 Publishing, audiovisual and broadcasting: only 582 "
                 "(software publishing) is ICT",
             },
-            source=_OECD_2007 + "; OECD ICIO industry list (TiVA 2018 and 2021 editions)",
+            source=_OECD_2007 + "; OECD ICIO 2021 industry list",
         ),
         ICTDefinition(
             name="OECD ICIO 2023",
@@ -153,6 +178,8 @@ DEFINITIONS = {
             broader={
                 "D30t33": "D30t33 Electrical and optical equipment (ISIC 30-33) also "
                 "holds electrical machinery and instruments outside the ICT sector",
+                "I64": "I64 Post and telecommunications (ISIC 64): only 642 "
+                "(telecommunications) is ICT",
                 "K": "K Real estate, renting and business activities (ISIC 70-74): only "
                 "72 (computer and related activities) is ICT",
             },

@@ -1,25 +1,34 @@
-"""Save and load tables and results as netCDF files, atomically."""
+"""Save and load tables and results as netCDF files (or zarr stores), atomically.
+
+A path ending in ``.zarr`` is a zarr store (a folder; needs the optional
+``zarr`` package, ``pip install "gvcdecomp[zarr]"``); any other path is a
+netCDF-3 file.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from .errors import DataNotFoundError, FileFormatError
+from .errors import DataNotFoundError, FileFormatError, OptionError
 from .table import IOTable
 
 #: netCDF-3 through scipy: no dependency beyond scipy, exact for float64.
 ENGINE = "scipy"
+#: zarr stores in format 2, whose string types every zarr reader knows (format 3
+#: has no specified fixed-width string type yet).
+ZARR_FORMAT = 2
 FORMAT_VERSION = 1
 KIND_ATTR = "gvcdecomp_kind"
 
 
 def save_table(table: IOTable, path) -> Path:
-    """Write an :class:`~gvcdecomp.table.IOTable` to a netCDF file.
+    """Write an :class:`~gvcdecomp.table.IOTable` to a netCDF file (or a ``.zarr`` store).
 
     The file holds ``Z`` (row, col), ``Y`` (row, country, fd_category), ``x``
     (row) and, when present, ``x_stored`` and ``va_stored``, all float64 so
@@ -27,10 +36,10 @@ def save_table(table: IOTable, path) -> Path:
     and final-demand codes; and the year, source, units and gross-output
     choice (``output``) as attributes. Units are those of the table.
 
-    The write is atomic: the data go to a temporary file in the destination
-    folder, which then replaces ``path`` (``os.replace``). If anything fails,
-    the temporary file is removed and ``path`` is left as it was (absent, or
-    the previous file).
+    The write is atomic: the data go to a temporary file (or folder) in the
+    destination folder, which then replaces ``path``. If anything fails, the
+    temporary is removed and ``path`` is left as it was (absent, or the
+    previous file).
 
     Returns the path written.
     """
@@ -102,7 +111,8 @@ def load_table(path) -> IOTable:
 def save_result(ds: xr.Dataset, path) -> Path:
     """Write a result Dataset (e.g. of :func:`~gvcdecomp.methods.decompose`) atomically.
 
-    netCDF-3 through scipy; values, coordinates and attributes round-trip
+    netCDF-3 through scipy, or a zarr store for a path ending in ``.zarr``;
+    values, coordinates and attributes round-trip
     through :func:`load_result`. Units are those recorded in ``ds.attrs``.
     Atomic like :func:`save_table`. Returns the path written.
     """
@@ -129,6 +139,8 @@ def load_result(path) -> xr.Dataset:
 
 def _write_atomic(ds: xr.Dataset, path) -> Path:
     path = Path(path)
+    if _is_zarr(path):
+        return _write_zarr_atomic(ds, path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -143,6 +155,44 @@ def _write_atomic(ds: xr.Dataset, path) -> Path:
     return path
 
 
+def _write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
+    """A store is a folder, which ``os.replace`` cannot put over another folder:
+    the new store is written beside it, the old one renamed away, the new one
+    renamed in, and only then the old one deleted."""
+    _need_zarr()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    old = None
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        ds.to_zarr(tmp, mode="w", zarr_format=ZARR_FORMAT, consolidated=True)
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / "store")
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and (old / "store").exists():
+            os.replace(old / "store", path)  # put the previous store back
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return path
+
+
+def _is_zarr(path: Path) -> bool:
+    return path.suffix.lower() == ".zarr"
+
+
+def _need_zarr() -> None:
+    try:
+        import zarr  # noqa: F401
+    except ImportError as e:
+        raise OptionError(
+            'a ".zarr" path needs the zarr package: pip install "gvcdecomp[zarr]"'
+        ) from e
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -151,13 +201,19 @@ def _umask() -> int:
 
 def _read(path) -> xr.Dataset:
     path = Path(path)
-    if not path.is_file():
-        raise DataNotFoundError(f"{path}: no such file")
+    zarr_store = _is_zarr(path)
+    if zarr_store:
+        _need_zarr()
+    if not (path.is_dir() if zarr_store else path.is_file()):
+        raise DataNotFoundError(f"{path}: no such {'zarr store' if zarr_store else 'file'}")
     try:
+        if zarr_store:
+            return xr.open_zarr(path).load()
         with xr.open_dataset(path, engine=ENGINE) as ds:
             return ds.load()
-    except Exception as e:  # scipy and xarray raise many types on a foreign or corrupt file
+    except Exception as e:  # scipy, zarr and xarray raise many types on a foreign or corrupt file
         first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        kind = "zarr store" if zarr_store else "netCDF-3 file"
         raise FileFormatError(
-            f"{path}: not a readable netCDF-3 file ({type(e).__name__}: {first})"
+            f"{path}: not a readable {kind} ({type(e).__name__}: {first})"
         ) from e

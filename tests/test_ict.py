@@ -43,12 +43,20 @@ def test_recognises_each_classification():
     expect = {
         "WIOD 2013": ("c14",),
         "WIOD 2016": ("C26",),
+        "OECD ICIO 2016": ("C30T33XCEQ",),
+        "OECD ICIO 2018": ("26",),
         "OECD ICIO": ("D26",),
+        "OECD ICIO 2023": ("C26",),
         "WIOD long-run": ("D30t33",),
     }
-    oecd = ["D01T02", "D26", "D27", "D58T60", "D61", "D62T63", "D64T66"]
+    # parts of the OECD lists (all codes of an edition in the 2023 case)
+    oecd = {
+        "OECD ICIO 2016": ["C01T05AGR", "C30T33XCEQ", "C31ELQ", "C64PTL", "C72CMP", "C73T74OBZ"],
+        "OECD ICIO 2018": ["01T03", "26", "27", "58T60", "61", "62T63", "64T66"],
+        "OECD ICIO": ["D01T02", "D26", "D27", "D58T60", "D61", "D62T63", "D64T66"],
+    }
     for name, manuf in expect.items():
-        codes = DEFINITIONS[name].codes or oecd
+        codes = DEFINITIONS[name].codes or oecd[name]
         d, got = group_sectors(codes, "ICT manufacturing")
         assert d.name == name and got == manuf
     _, with_c27 = group_sectors(DEFINITIONS["WIOD 2016"].codes, "ICT manufacturing", optional=True)

@@ -1,6 +1,7 @@
-"""netCDF save/load of tables and results: exact round trips, atomic writes, bad files."""
+"""netCDF and zarr save/load of tables and results: exact round trips, atomic writes, bad files."""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -157,4 +158,68 @@ def test_missing_file_and_wrong_types(tmp_path):
         save_table(xr.Dataset(), tmp_path / "t.nc")
     with pytest.raises(TypeError):
         save_result(random_table(), tmp_path / "r.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
+# zarr stores (zarr is a test dependency): the same round trips, atomic
+# replacement of a whole folder.
+
+
+def test_zarr_round_trips(tmp_path):
+    t = random_table(4, 3, K=2, seed=7)
+    store = tmp_path / "t.zarr"
+    assert save_table(t, store) == store
+    assert_same_table(t, load_table(store))
+    r = gd.decompose(t, "wwz")
+    back = load_result(save_result(r, tmp_path / "r.zarr"))
+    for k in r.data_vars:
+        assert np.array_equal(back[k].values, r[k].values)
+    assert back.attrs == r.attrs
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.zarr", "t.zarr"]
+    with pytest.raises(gd.FileFormatError, match="not a gvcdecomp result"):
+        load_result(store)
+
+
+def test_zarr_overwrite_and_interrupted_overwrite(tmp_path, monkeypatch):
+    store = tmp_path / "t.zarr"
+    save_table(random_table(3, 2, seed=1), store)
+    save_table(random_table(4, 3, seed=2), store)  # replaces the whole store
+    assert load_table(store).G == 4
+
+    def failing(self, path, *args, **kwargs):
+        (Path(path) / "junk").write_bytes(b"\x00" * 10)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xr.Dataset, "to_zarr", failing)
+    with pytest.raises(OSError, match="disk full"):
+        save_table(random_table(5, 2, seed=3), store)
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["t.zarr"]
+    assert load_table(store).G == 4
+
+
+def test_zarr_bad_stores(tmp_path):
+    with pytest.raises(gd.DataNotFoundError, match="no such zarr store"):
+        load_table(tmp_path / "absent.zarr")
+    (tmp_path / "empty.zarr").mkdir()
+    with pytest.raises(gd.FileFormatError, match="empty.zarr: not a readable zarr store"):
+        load_table(tmp_path / "empty.zarr")
+    (tmp_path / "file.zarr").write_bytes(b"garbage")
+    with pytest.raises(gd.DataNotFoundError, match="no such zarr store"):
+        load_table(tmp_path / "file.zarr")
+
+
+def test_zarr_missing_package_is_named(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_zarr(name, *args, **kwargs):
+        if name == "zarr":
+            raise ImportError("No module named 'zarr'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_zarr)
+    with pytest.raises(gd.OptionError, match="needs the zarr package"):
+        save_table(random_table(2, 2), tmp_path / "t.zarr")
     assert list(tmp_path.iterdir()) == []
