@@ -63,6 +63,7 @@ import pandas as pd
 from ..errors import DataNotFoundError, FileFormatError
 from ..panel import table_or_panel
 from ..table import IOTable
+from . import labelled
 from .cache import cached_parts
 from .paths import find_file
 from .wiot_excel import HEAD_ROWS, _text, _year
@@ -80,6 +81,10 @@ VA_ROWS = ("TXSP", "EXP_adj", "PURR", "PURNR", "VA", "IntTTM")
 TOTAL_ROWS = ("II_fob", *VA_ROWS, "GO")
 #: Code of the gross-output column.
 OUTPUT = "GO"
+SCHEME = labelled.Scheme(
+    total=TOTAL, fd_categories=FD_CATEGORIES, fd_codes=FD_CATEGORIES, output=OUTPUT,
+    va_rows=VA_ROWS, total_rows=TOTAL_ROWS, total_cols=(OUTPUT,),
+)
 #: Label columns of the R data frame ``wiot``.
 RDA_LABELS = ("IndustryCode", "IndustryDescription", "Country", "RNr", "Year")
 R_BUNDLE = "WIOTS_in_R.zip"
@@ -461,73 +466,7 @@ def assemble(where, rows, cols, values) -> dict:
     """Z, Y, x and va (keyword arguments of IOTable) from a labelled WIOD 2016 table.
 
     ``rows``/``cols`` are ``(country, code)`` pairs and ``values`` the
-    (rows, cols) array. Countries and industries are the row labels other than
-    ``TOT``, in order of first appearance; every country x industry row and
-    column, the five final-demand columns of every country, the ``(TOT, GO)``
-    column and the rows ``VA_ROWS`` must be there exactly once, and nothing
-    else but the rows II_fob and GO. Values used must be numbers.
+    (rows, cols) array; besides the blocks only the rows II_fob and GO may be
+    there. See :func:`~gvcdecomp.sources.labelled.assemble`.
     """
-    for what, labels in (("row", rows), ("column", cols)):
-        seen = set()
-        for lab in labels:
-            if lab in seen:
-                raise FileFormatError(
-                    f"{where}: duplicated labels: {what} {lab[0]} {lab[1]} appears twice"
-                )
-            seen.add(lab)
-    countries = list(dict.fromkeys(c for c, _ in rows if c != TOTAL))
-    sectors = list(dict.fromkeys(s for c, s in rows if c != TOTAL))
-    if not countries:
-        raise FileFormatError(f"{where}: no country-industry rows")
-    row_at = {k: p for p, k in enumerate(rows)}
-    col_at = {k: p for p, k in enumerate(cols)}
-
-    def positions(keys, at, what):
-        missing = [f"{c} {s}" for c, s in keys if (c, s) not in at]
-        if missing:
-            raise FileFormatError(
-                f"{where}: {len(missing)} {what} missing, e.g. {', '.join(missing[:5])}"
-            )
-        return np.array([at[k] for k in keys], dtype=np.intp)
-
-    cells = [(c, s) for c in countries for s in sectors]
-    fd = [(c, k) for c in countries for k in FD_CATEGORIES]
-    r_z = positions(cells, row_at, "country-industry row(s)")
-    c_z = positions(cells, col_at, "intermediate-use column(s)")
-    c_y = positions(fd, col_at, "final-demand column(s)")
-    c_x = positions([(TOTAL, OUTPUT)], col_at, "gross-output column")[0]
-    r_va = positions([(TOTAL, r) for r in VA_ROWS], row_at, "value-added row(s)")
-    extra_rows = [f"{c} {s}" for c, s in rows if c == TOTAL and s not in TOTAL_ROWS]
-    extra_cols = [f"{c} {s}" for c, s in set(cols) - set(cells) - set(fd) - {(TOTAL, OUTPUT)}]
-    if extra_rows or extra_cols:
-        raise FileFormatError(
-            f"{where}: unexpected "
-            + "; ".join(
-                f"{what} {', '.join(sorted(e)[:5])}"
-                for what, e in (("row(s)", extra_rows), ("column(s)", extra_cols))
-                if e
-            )
-        )
-    blocks = {  # name -> (values, row positions, column positions)
-        "Z": (values[np.ix_(r_z, c_z)], r_z, c_z),
-        "Y": (values[np.ix_(r_z, c_y)], r_z, c_y),
-        "x": (values[r_z, c_x][:, None], r_z, [c_x]),
-        "va": (values[np.ix_(r_va, c_z)], r_va, c_z),
-    }
-    for name, (block, r_idx, c_idx) in blocks.items():
-        bad = np.argwhere(np.isnan(block))
-        if bad.size:
-            i, j = bad[0]
-            raise FileFormatError(
-                f"{where}: {len(bad)} empty or non-numeric cell(s) in {name}, e.g. row "
-                f"{' '.join(rows[r_idx[i]])}, column {' '.join(cols[c_idx[j]])}"
-            )
-    return {
-        "Z": blocks["Z"][0],
-        "Y": blocks["Y"][0].reshape(len(cells), len(countries), len(FD_CATEGORIES)),
-        "countries": countries,
-        "sectors": sectors,
-        "fd_categories": FD_CATEGORIES,
-        "x": blocks["x"][0][:, 0],
-        "va": blocks["va"][0].sum(axis=0),
-    }
+    return labelled.assemble(where, rows, cols, values, SCHEME)

@@ -12,6 +12,7 @@ import pandas as pd
 from ..errors import FileFormatError
 from ..panel import table_or_panel
 from ..table import IOTable
+from . import labelled
 from .cache import cached_parts
 from .paths import find_file
 
@@ -29,6 +30,10 @@ VA_ROWS = ("xVA", "xTXSP", "xSD", "xPURNR", "xPURR", "xMRG_int")
 #: Total rows and memo columns that are read or knowingly ignored.
 TOTAL_ROWS = ("xII", *VA_ROWS, "xGO")
 MEMO_COLUMNS = ("xX", "xM", "xMRG_int", "xGO")
+SCHEME = labelled.Scheme(
+    total=TOTAL, fd_categories=FD_CATEGORIES, fd_codes=tuple("x" + k for k in FD_CATEGORIES),
+    output="xGO", va_rows=VA_ROWS, total_rows=TOTAL_ROWS, total_cols=MEMO_COLUMNS, sep="_",
+)
 #: Label columns of the R data frames.
 RDA_LABELS = ("IndustryCode_isic3", "IndustryDescription", "Country", "Year")
 #: Columns of the publisher's long CSV that are read.
@@ -218,70 +223,8 @@ def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
 def assemble(file, rows, cols, values) -> dict:
     """Z, Y, x and va (keyword arguments of IOTable) from a labelled wide table.
 
-    ``rows``/``cols`` are ``(country, code)`` pairs. Countries and industries
-    are the row labels other than ``xTOT``, in order of first appearance; every
-    country x industry row and column, the four final-demand columns of every
-    country, the ``xTOT_xGO`` column and the total rows ``VA_ROWS`` must be
-    present exactly once.
+    ``rows``/``cols`` are ``(country, code)`` pairs; besides the blocks only the
+    totals rows ``TOTAL_ROWS`` and the memo columns ``MEMO_COLUMNS`` may be
+    there. See :func:`~gvcdecomp.sources.labelled.assemble`.
     """
-    dup = _first_duplicate(rows)
-    if dup:
-        raise FileFormatError(f"{file}: row {dup[0]}_{dup[1]} appears more than once")
-    dup = _first_duplicate(cols)
-    if dup:
-        raise FileFormatError(f"{file}: column {dup[0]}_{dup[1]} appears more than once")
-    countries = list(dict.fromkeys(c for c, _ in rows if c != TOTAL))
-    sectors = list(dict.fromkeys(i for c, i in rows if c != TOTAL))
-    if not countries:
-        raise FileFormatError(f"{file}: no country-industry rows")
-    row_at = {k: p for p, k in enumerate(rows)}
-    col_at = {k: p for p, k in enumerate(cols)}
-
-    def positions(keys, at, what):
-        missing = [f"{c}_{i}" for c, i in keys if (c, i) not in at]
-        if missing:
-            raise FileFormatError(
-                f"{file}: {len(missing)} {what} missing, e.g. {', '.join(missing[:5])}"
-            )
-        return np.array([at[k] for k in keys], dtype=np.intp)
-
-    cells = [(c, i) for c in countries for i in sectors]
-    r_z = positions(cells, row_at, "country-industry row(s)")
-    c_z = positions(cells, col_at, "intermediate-use column(s)")
-    c_y = positions(
-        [(c, "x" + k) for c in countries for k in FD_CATEGORIES], col_at, "final-demand column(s)"
-    )
-    c_x = positions([(TOTAL, "xGO")], col_at, "gross-output column(s)")[0]
-    r_va = positions([(TOTAL, r) for r in VA_ROWS], row_at, "value-added row(s)")
-    extra_rows = [f"{c}_{i}" for c, i in rows if c == TOTAL and i not in TOTAL_ROWS]
-    known = set(cells) | {(c, "x" + k) for c in countries for k in FD_CATEGORIES}
-    known |= {(TOTAL, m) for m in MEMO_COLUMNS}
-    extra_cols = [f"{c}_{i}" for c, i in cols if (c, i) not in known]
-    if extra_rows or extra_cols:
-        raise FileFormatError(
-            f"{file}: unexpected "
-            + "; ".join(
-                f"{what} {', '.join(e[:5])}"
-                for what, e in (("row(s)", extra_rows), ("column(s)", extra_cols))
-                if e
-            )
-        )
-    G, N = len(countries), len(sectors)
-    return {
-        "Z": values[np.ix_(r_z, c_z)],
-        "Y": values[np.ix_(r_z, c_y)].reshape(G * N, G, len(FD_CATEGORIES)),
-        "countries": countries,
-        "sectors": sectors,
-        "fd_categories": FD_CATEGORIES,
-        "x": values[r_z, c_x],
-        "va": values[np.ix_(r_va, c_z)].sum(axis=0),
-    }
-
-
-def _first_duplicate(keys):
-    seen = set()
-    for k in keys:
-        if k in seen:
-            return k
-        seen.add(k)
-    return None
+    return labelled.assemble(file, rows, cols, values, SCHEME)
