@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import gvcdecomp as gd
 from gvcdecomp import IOTable
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -72,3 +73,30 @@ def random_table(G=4, N=3, K=2, seed=0, zero_sector=False, negative_inventory=Fa
 def rtable(request):
     G, N, seed = request.param
     return random_table(G, N, seed=seed)
+
+
+# -- country groups, shared by the tests of every method ------------------------------
+#: The WIOD 2013 codes of the EU's 27 members in 2011 (Romania is ROM in WIOD).
+EU27 = (
+    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HUN IRL ITA LTU LUX LVA MLT NLD "
+    "POL PRT ROM SVK SVN SWE"
+).split()
+
+#: Malformed groups for a random table of countries C0, C1, C2, and what they raise.
+BAD_GROUPS = [
+    ({"EU": ["C0", "ZZZ"]}, gd.UnknownLabelError, "unknown country 'ZZZ'"),
+    ({"A": ["C0", "C1"], "B": ["C1"]}, gd.OptionError, "two groups"),
+    ({"C1": ["C0"]}, gd.OptionError, "also a country"),
+    ({"E": "C0"}, gd.OptionError, "list of country codes"),
+    ({"E": []}, gd.OptionError, "no members"),
+]
+
+
+def region_names(t, groups):
+    """Regions in the documented order: the groups, then the other countries."""
+    return list(groups) + [c for c in t.countries if not any(c in m for m in groups.values())]
+
+
+def region_indices(t, groups):
+    """Country indices of each region, in :func:`region_names` order."""
+    return [[t.country_index(c) for c in groups.get(n, [n])] for n in region_names(t, groups)]

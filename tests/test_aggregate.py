@@ -3,20 +3,19 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import EU27, random_table
 
 import gvcdecomp as gd
 from gvcdecomp import IOTable
 from gvcdecomp.aggregate import aggregate
-from gvcdecomp.concordances import CLASSIFICATIONS, CONCORDANCES, concordance, industries
+from gvcdecomp.concordances import (
+    CLASSIFICATIONS,
+    CONCORDANCES,
+    concordance,
+    industries,
+)
 from gvcdecomp.errors import LabelError, OptionError, UnknownLabelError
 from gvcdecomp.methods.wwz import TERMS
-
-from conftest import random_table
-
-EU27 = (
-    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HUN IRL ITA LTU LUX LVA MLT NLD "
-    "POL PRT ROM SVK SVN SWE"
-).split()
 
 
 # -- plain references -----------------------------------------------------------------

@@ -5,14 +5,13 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import BAD_GROUPS, EU27, random_table, region_indices, region_names
+from reference import blocks
 
 import gvcdecomp as gd
 from gvcdecomp.errors import OptionError
 from gvcdecomp.methods.bm import LEVELS, bm
 from gvcdecomp.table import BalanceWarning
-
-from conftest import random_table
-from reference import blocks
 
 COMBOS = [(a, p, lv) for a in ("source", "sink") for p, levels in LEVELS.items() for lv in levels]
 DIMS = {
@@ -278,7 +277,6 @@ def test_bad_options(kwargs, needle):
 
 @pytest.fixture(scope="module")
 def wiod2011(wiod2013_dir):
-    import gvcdecomp as gd
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BalanceWarning)
@@ -310,18 +308,6 @@ def test_wiod2013_dva_and_aggregates(wiod2011):
 # -- country groups ------------------------------------------------------------------------
 
 GROUPINGS = {"AB": {"AB": ["C0", "C2"]}, "PQ": {"P": ["C3", "C0"], "Q": ["C1", "C2"]}}
-EU27 = (
-    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HUN IRL ITA LTU LUX LVA MLT NLD "
-    "POL PRT ROM SVK SVN SWE"
-).split()
-
-
-def region_names(t, groups):
-    return list(groups) + [c for c in t.countries if not any(c in m for m in groups.values())]
-
-
-def region_indices(t, groups):
-    return [[t.country_index(c) for c in groups.get(n, [n])] for n in region_names(t, groups)]
 
 
 @pytest.fixture(scope="module")
@@ -388,16 +374,7 @@ def test_country_groups_source_dva_is_kww_terms_1_to_5(groups):
     assert _rel(ds.gexp, k.gexp, float(ds.gexp.max())) < 1e-12
 
 
-@pytest.mark.parametrize(
-    "groups, error, match",
-    [
-        ({"EU": ["C0", "ZZZ"]}, gd.UnknownLabelError, "unknown country 'ZZZ'"),
-        ({"A": ["C0", "C1"], "B": ["C1"]}, gd.OptionError, "two groups"),
-        ({"C1": ["C0"]}, gd.OptionError, "also a country"),
-        ({"E": "C0"}, gd.OptionError, "list of country codes"),
-        ({"E": []}, gd.OptionError, "no members"),
-    ],
-)
+@pytest.mark.parametrize("groups, error, match", BAD_GROUPS)
 def test_bad_groups(groups, error, match):
     with pytest.raises(error, match=match):
         bm(random_table(3, 2), groups=groups)

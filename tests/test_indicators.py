@@ -3,18 +3,17 @@
 import warnings
 
 import numpy as np
-from numpy.testing import assert_allclose as assert_close
 import pytest
 import xarray as xr
+from conftest import BAD_GROUPS, EU27, random_table, region_indices, region_names
+from numpy.testing import assert_allclose as assert_close
+from reference import blocks
 
 import gvcdecomp as gd
 from gvcdecomp import indicators as ind
 from gvcdecomp.methods.kww import TERMS as KWW_TERMS
 from gvcdecomp.methods.kww import kww
 from gvcdecomp.methods.wwz import GROUPS
-
-from conftest import random_table
-from reference import blocks
 
 FLOWS = ("EXGR", "EXGR_DVA", "EXGR_FVA", "FFD_DVA", "EXGR_DVAFX", "DDC", "REF")
 
@@ -235,18 +234,6 @@ def test_wiod2013_2011(wiod2011):
 # -- country groups ------------------------------------------------------------------
 
 GROUPINGS = [{"AB": ["C0", "C2"]}, {"P": ["C3", "C0"], "Q": ["C1", "C2"]}]
-EU27 = (
-    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HUN IRL ITA LTU LUX LVA MLT NLD "
-    "POL PRT ROM SVK SVN SWE"
-).split()
-
-
-def region_names(t, groups):
-    return list(groups) + [c for c in t.countries if not any(c in m for m in groups.values())]
-
-
-def region_indices(t, groups):
-    return [[t.country_index(c) for c in groups.get(n, [n])] for n in region_names(t, groups)]
 
 
 @pytest.mark.parametrize("groups", GROUPINGS)
@@ -315,16 +302,7 @@ def test_one_country_group_equals_that_country():
             assert_close(grouped[k].values, plain[k].values, rtol=1e-12, atol=1e-13, err_msg=k)
 
 
-@pytest.mark.parametrize(
-    "groups, error, match",
-    [
-        ({"EU": ["C0", "ZZZ"]}, gd.UnknownLabelError, "unknown country 'ZZZ'"),
-        ({"A": ["C0", "C1"], "B": ["C1"]}, gd.OptionError, "two groups"),
-        ({"C1": ["C0"]}, gd.OptionError, "also a country"),
-        ({"E": "C0"}, gd.OptionError, "list of country codes"),
-        ({"E": []}, gd.OptionError, "no members"),
-    ],
-)
+@pytest.mark.parametrize("groups, error, match", BAD_GROUPS)
 @pytest.mark.parametrize("fn", [ind.tiva, ind.vax_ratio, ind.vertical_specialisation, ind.rca_va])
 def test_bad_groups(fn, groups, error, match):
     with pytest.raises(error, match=match):

@@ -3,15 +3,15 @@
 import warnings
 
 import numpy as np
-from numpy.testing import assert_allclose as assert_close
 import pytest
+from conftest import BAD_GROUPS, EU27, random_table, region_indices, region_names
+from numpy.testing import assert_allclose as assert_close
+from reference import blocks
 
 import gvcdecomp as gd
 from gvcdecomp.methods.kww import TERMS, WWZ_TO_KWW, kww, kww_from_wwz
-from gvcdecomp.methods.wwz import GROUPS, TERMS as WWZ_TERMS
-
-from conftest import random_table
-from reference import blocks
+from gvcdecomp.methods.wwz import GROUPS
+from gvcdecomp.methods.wwz import TERMS as WWZ_TERMS
 
 
 def kww_dense(t, regions=None):
@@ -154,18 +154,6 @@ def test_wiod2013_2011(wiod2011):
 # -- country groups ------------------------------------------------------------------
 
 GROUPINGS = [{"AB": ["C0", "C2"]}, {"P": ["C3", "C0"], "Q": ["C1", "C2"]}, {"X": ["C1"]}]
-EU27 = (
-    "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GBR GRC HUN IRL ITA LTU LUX LVA MLT NLD "
-    "POL PRT ROM SVK SVN SWE"
-).split()
-
-
-def region_names(t, groups):
-    return list(groups) + [c for c in t.countries if not any(c in m for m in groups.values())]
-
-
-def region_indices(t, groups):
-    return [[t.country_index(c) for c in groups.get(n, [n])] for n in region_names(t, groups)]
 
 
 @pytest.mark.parametrize("groups", GROUPINGS)
@@ -226,16 +214,7 @@ def test_group_exports_exclude_trade_among_members():
     assert expected < E[members].sum()
 
 
-@pytest.mark.parametrize(
-    "groups, error, match",
-    [
-        ({"EU": ["C0", "ZZZ"]}, gd.UnknownLabelError, "unknown country 'ZZZ'"),
-        ({"A": ["C0", "C1"], "B": ["C1"]}, gd.OptionError, "two groups"),
-        ({"C1": ["C0"]}, gd.OptionError, "also a country"),
-        ({"E": "C0"}, gd.OptionError, "list of country codes"),
-        ({"E": []}, gd.OptionError, "no members"),
-    ],
-)
+@pytest.mark.parametrize("groups, error, match", BAD_GROUPS)
 def test_bad_groups(groups, error, match):
     with pytest.raises(error, match=match):
         kww(random_table(3, 2), groups=groups)

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
+from conftest import BAD_GROUPS, random_table
+from reference import wwz_terms
+
 import gvcdecomp as gd
 from gvcdecomp.methods.wwz import GROUPS, TERMS
-
-from conftest import random_table
-from reference import wwz_terms
 
 
 def test_terms_match_plain_transcription(rtable):
@@ -81,16 +81,7 @@ def test_one_country_group_equals_that_country():
         np.testing.assert_allclose(grouped[k].values, plain[k].values, rtol=1e-12, atol=1e-13)
 
 
-@pytest.mark.parametrize(
-    "groups, error, match",
-    [
-        ({"EU": ["C0", "ZZZ"]}, gd.UnknownLabelError, "unknown country 'ZZZ'"),
-        ({"A": ["C0", "C1"], "B": ["C1"]}, gd.OptionError, "two groups"),
-        ({"C1": ["C0"]}, gd.OptionError, "also a country"),
-        ({"E": "C0"}, gd.OptionError, "list of country codes"),
-        ({"E": []}, gd.OptionError, "no members"),
-    ],
-)
+@pytest.mark.parametrize("groups, error, match", BAD_GROUPS)
 def test_bad_groups(groups, error, match):
     with pytest.raises(error, match=match):
         gd.decompose(random_table(3, 2), "wwz", groups=groups)
