@@ -30,12 +30,11 @@ class LeontiefCore:
       ``getrf``/``getrs``; ``condition`` is the 1-norm condition number of I - A.
 
     Block quantities live in :class:`Regions` (``core.regions(groups)``), one
-    per partition of the countries, cached. For the plain country partition
-    the core also offers them as arrays: ``L_local`` (G, N, N), the domestic
-    inverses ``L_ss = (I - A_ss)⁻¹``; ``vb_country`` (G, GN), ``V^t B^{t·}``:
-    row t holds the value added of country t in one unit of each sector's
-    output, ``sum_{j in t} v_j B_ji``; ``Bd`` (G, N, N), the diagonal blocks
-    ``B^{ss}``.
+    per partition of the countries, cached: the domestic inverses
+    ``L_ss = (I - A_ss)⁻¹``, the diagonal blocks ``B^{ss}`` and ``V^t B^{t·}``,
+    whose row t holds the value added of country t in one unit of each
+    sector's output. For the plain country partition, ``L_local`` (G, N, N)
+    stacks the domestic inverses.
 
     Raises :class:`~gvcdecomp.errors.SingularMatrixError` when I - A (or a
     domestic block) is singular or its reciprocal condition number is below
@@ -66,31 +65,15 @@ class LeontiefCore:
             self._regions[key] = Regions(self, groups)
         return self._regions[key]
 
-    # The country partition's blocks as (G, N, ...) arrays, for methods that
-    # work country by country.
+    # The country partition's local inverses as one (G, N, N) array, for
+    # indicators that work country by country.
     @cached_property
     def L_local(self) -> np.ndarray:
         return np.stack(self.regions().L_local)
 
-    @cached_property
-    def Bd(self) -> np.ndarray:
-        return np.stack(self.regions().Bd)
-
-    @property
-    def vb_country(self) -> np.ndarray:
-        return self.regions().vb
-
     def local_times(self, w: np.ndarray) -> np.ndarray:
         """``L_ss w_s`` for every country s, for w of shape (GN,) or (GN, k)."""
         return self.regions().local_times(w)
-
-    def diag_times(self, w: np.ndarray) -> np.ndarray:
-        """``B^{ss} w_s`` for every country s, for w of shape (GN,) or (GN, k)."""
-        return self.regions().diag_times(w)
-
-    def times_blockdiag(self, w: np.ndarray) -> np.ndarray:
-        """``B^{rs} w_s`` for every pair of countries (r, s), as a (GN, G) array."""
-        return self.regions().times_blockdiag(w)
 
 
 class Regions:

@@ -15,20 +15,35 @@ def test_leontief_inverse_and_coefficients(rtable):
     assert rtable.core is c  # cached on the table
 
 
-def test_local_inverses_blocks_and_value_added_multipliers(rtable):
-    c, G, N = rtable.core, rtable.G, rtable.N
-    for s in range(G):
-        sl = slice(s * N, (s + 1) * N)
-        np.testing.assert_allclose(c.L_local[s], np.linalg.inv(np.eye(N) - c.A[sl, sl]), rtol=1e-12)
-        np.testing.assert_array_equal(c.Bd[s], c.B[sl, sl])
-        np.testing.assert_allclose(c.vb_country[s], c.v[sl] @ c.B[sl], rtol=1e-12)
+def _blocks(c, members):
+    return np.concatenate([np.arange(m * c.N, (m + 1) * c.N) for m in members])
+
+
+@pytest.mark.parametrize("groups", [None, {"P": ["C1", "C0"]}])
+def test_regions_blocks_and_value_added_multipliers(rtable, groups):
+    c = rtable.core
+    R = c.regions(groups)
+    members = [[rtable.country_index(m) for m in (groups or {}).get(n, [n])] for n in R.names]
+    rng = np.random.default_rng(0)
+    w, W = rng.uniform(size=rtable.n), rng.uniform(size=(rtable.n, 3))
+    P, DW, LW = R.times_blockdiag(w), R.diag_times(W), R.local_times(W)
+    for g, m in enumerate(members):
+        rows = _blocks(c, m)
+        assert np.array_equal(np.sort(R.rows[g]), np.sort(rows))
+        local = np.linalg.inv(np.eye(rows.size) - c.A[np.ix_(R.rows[g], R.rows[g])])
+        np.testing.assert_allclose(R.L_local[g], local, rtol=1e-12)
+        np.testing.assert_array_equal(R.Bd[g], c.B[np.ix_(R.rows[g], R.rows[g])])
+        np.testing.assert_allclose(R.vb[g], c.v[rows] @ c.B[rows], rtol=1e-12)
+        np.testing.assert_allclose(DW[R.rows[g]], R.Bd[g] @ W[R.rows[g]], rtol=1e-12)
+        np.testing.assert_allclose(LW[R.rows[g]], local @ W[R.rows[g]], rtol=1e-12)
+        for h, mh in enumerate(members):
+            cols = _blocks(c, mh)
+            np.testing.assert_allclose(P[:, h], c.B[:, cols] @ w[cols], rtol=1e-12)
     # every unit of output is value added somewhere
-    np.testing.assert_allclose(c.vb_country.sum(0), 1.0, rtol=1e-12)
-    w = np.random.default_rng(0).uniform(size=rtable.n)
-    P = c.times_blockdiag(w)
-    for r in range(G):
-        for s in range(G):
-            np.testing.assert_allclose(P[r * N : (r + 1) * N, s], c.B[r * N : (r + 1) * N, s * N : (s + 1) * N] @ w[s * N : (s + 1) * N], rtol=1e-12)
+    np.testing.assert_allclose(R.vb.sum(0), 1.0, rtol=1e-12)
+    if groups is None:
+        np.testing.assert_array_equal(c.L_local, np.stack(R.L_local))
+        np.testing.assert_array_equal(c.local_times(W), LW)
 
 
 def test_singular_system_is_refused():

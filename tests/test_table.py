@@ -97,7 +97,7 @@ def test_sector_with_only_negative_final_demand_gets_zero_coefficients():
     with pytest.warns(gd.BalanceWarning, match="C0_s1=-2"):
         t = IOTable(**p)
     assert np.all(t.core.A[:, 1] == 0)
-    np.testing.assert_allclose(t.core.vb_country.sum(0), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(t.core.regions().vb.sum(0), 1.0, rtol=1e-12)
     np.testing.assert_allclose(t.core.B @ t.Yc.sum(1), t.x, rtol=1e-12)
 
 

@@ -95,12 +95,12 @@ def wwz(table, groups=None) -> xr.Dataset:
     E = R.exports(table)
     E_tot = E.sum(axis=1)  # E^{r*}
 
-    BY = c.B @ Yc  # Σ_t B^{rt} Y^{ts}
+    # Σ_t B^{rt} Y^{ts}, B^{rs} Y^{ss} and B^{rs} Σ_{t≠s} Y^{st}: one wide product with B
+    rhs = np.hstack([Yc, R.indicator(ydom).T, R.indicator(yexp).T])
+    BY, P_dom, P_exp = np.split(c.B @ rhs, 3, axis=1)
     BdY = R.diag_times(Yc)  # B^{rr} Y^{rs}
     BdYdom = BdY[rows, owner]  # B^{rr} Y^{rr}
     BdYall = BdY.sum(axis=1)  # B^{rr} Y^{r*}
-    P_dom = R.times_blockdiag(ydom)  # B^{rs} Y^{ss}
-    P_exp = R.times_blockdiag(yexp)  # B^{rs} Σ_{t≠s} Y^{st}
     B_ydom = P_dom.sum(axis=1)  # Σ_t B^{rt} Y^{tt}
     x = table.x
 
