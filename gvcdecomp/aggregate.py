@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Mapping
 
@@ -55,7 +56,11 @@ def aggregate(table: IOTable, countries=None, sectors=None) -> IOTable:
     -------
     IOTable
         Same final-demand categories, year, units and gross-output choice
-        (``output=``); ``source`` notes the aggregation. New codes come in
+        (``output=``); ``source`` notes the aggregation. The table's
+        ``default_groups`` (e.g. ICIO's China/Mexico splits) carry over in the
+        new codes; a group the aggregation merges into one region is no longer
+        needed, and one whose members it merges with other countries is
+        dropped with a warning. New codes come in
         order of first appearance: walking the old codes in table order, each
         new code is placed where its first member is (for a split, its targets
         in the order of the concordance rows).
@@ -107,12 +112,38 @@ def aggregate(table: IOTable, countries=None, sectors=None) -> IOTable:
     def rows(a):
         return None if a is None else _along(C, _along(S, a.reshape(G, N), 1), 0).ravel()
 
-    return IOTable(
+    out = IOTable(
         Z.reshape(G2 * N2, G2 * N2), Y.reshape(G2 * N2, G2, K), new_countries, new_sectors,
         table.fd_categories, x=rows(table.x_stored), va=rows(table.va_stored),
         output=table.output, year=table.year, units=table.units,
         source=f"{table.source}; aggregated from {G} to {G2} countries and {N} to {N2} sectors",
     )  # fmt: skip
+    out.default_groups = _carried_groups(table, C.argmax(axis=0), new_countries)
+    return out
+
+
+def _carried_groups(table, region, new_countries) -> dict:
+    """The table's default groups in the new country codes (``region``: new index of each old country).
+
+    A group whose members all become one region needs no group any more; one
+    whose members share a region with countries outside it cannot be kept (it
+    would take them in) and is dropped with a warning.
+    """
+    out = {}
+    for name, members in table.default_groups.items():
+        idx = [table.country_index(m) for m in members]
+        new = list(dict.fromkeys(int(region[i]) for i in idx))
+        outsiders = [c for j, c in enumerate(table.countries) if region[j] in new and j not in idx]
+        if outsiders:
+            warnings.warn(
+                f"default group {name!r} ({', '.join(members)}) dropped: the aggregation "
+                f"merges its members with {', '.join(outsiders)}",
+                UserWarning,
+                stacklevel=3,
+            )
+        elif len(new) > 1:
+            out[name] = [new_countries[g] for g in new]
+    return out
 
 
 def _along(M: np.ndarray, a: np.ndarray, axis: int) -> np.ndarray:

@@ -59,7 +59,7 @@ class LeontiefCore:
         ``{"EU": ["DEU", "FRA", ...]}``; trade among members is then domestic.
         Cached per grouping. See :class:`Regions`.
         """
-        _partition(self.table.countries, groups)  # validate before building the key
+        partition(self.table.countries, groups)  # validate before building the key
         key = None if not groups else tuple((k, tuple(v)) for k, v in groups.items())
         if key not in self._regions:
             self._regions[key] = Regions(self, groups)
@@ -96,7 +96,7 @@ class Regions:
     def __init__(self, core, groups=None):
         t = core.table
         self.core = core
-        country_region, self.names = _partition(t.countries, groups)
+        country_region, self.names = partition(t.countries, groups)
         self.G = len(self.names)
         self.sector_of = np.tile(np.arange(t.N), t.G)
         self.owner = np.repeat(country_region, t.N)
@@ -169,8 +169,13 @@ class Regions:
         return out
 
 
-def _partition(countries, groups):
-    """Region index of each country, and the region names."""
+def partition(countries, groups):
+    """Region index of each country, and the region names.
+
+    Raises :class:`~gvcdecomp.errors.OptionError` for malformed or overlapping
+    groups and :class:`~gvcdecomp.errors.UnknownLabelError` for a member that
+    is not among ``countries``.
+    """
     from .errors import OptionError, UnknownLabelError
 
     if not groups:

@@ -7,6 +7,7 @@ netCDF-3 file.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -15,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .errors import DataNotFoundError, FileFormatError, OptionError
+from .core import partition
+from .errors import DataNotFoundError, FileFormatError, GVCError, OptionError
 from .table import IOTable
 
 #: netCDF-3 through scipy: no dependency beyond scipy, exact for float64.
@@ -34,7 +36,8 @@ def save_table(table: IOTable, path) -> Path:
     (row) and, when present, ``x_stored`` and ``va_stored``, all float64 so
     that :func:`load_table` gives back identical arrays; the country, sector
     and final-demand codes; and the year, source, units and gross-output
-    choice (``output``) as attributes. Units are those of the table.
+    choice (``output``) and the default country groups (``default_groups``, as
+    JSON) as attributes. Units are those of the table.
 
     The write is atomic: the data go to a temporary file (or folder) in the
     destination folder, which then replaces ``path``. If anything fails, the
@@ -70,6 +73,8 @@ def save_table(table: IOTable, path) -> Path:
     }
     if table.year is not None:
         ds.attrs["year"] = table.year
+    if table.default_groups:
+        ds.attrs["default_groups"] = json.dumps(table.default_groups)
     return _write_atomic(ds, path)
 
 
@@ -101,6 +106,16 @@ def load_table(path) -> IOTable:
         source=str(ds.attrs["source"]),
         units=str(ds.attrs["units"]),
     )
+    if "default_groups" in ds.attrs:
+        try:
+            groups = json.loads(ds.attrs["default_groups"])
+        except (TypeError, ValueError) as e:
+            raise FileFormatError(f"{path}: default_groups is not valid JSON ({e})") from e
+        try:
+            partition(table.countries, groups)
+        except GVCError as e:
+            raise FileFormatError(f"{path}: default_groups do not fit the table: {e}") from e
+        table.default_groups = groups
     if not np.array_equal(table.x, ds["x"].values):
         raise FileFormatError(
             f"{path}: stored gross output x does not match Z, Y and the output choice"

@@ -457,3 +457,19 @@ def test_wiod_to_longrun_industries(wiod2011):
     wood_nec = x[:, t.sector_index("c6")] + x[:, t.sector_index("c16")]
     np.testing.assert_allclose(xs[:, a.sector_index("Dnec")], wood_nec, rtol=1e-13)
     assert a.value_added.sum() == pytest.approx(t.value_added.sum(), rel=1e-12)
+
+
+def test_default_groups_carry_over():
+    t = random_table(5, 2, seed=4)
+    t.default_groups = {"P": ["C1", "C0"]}
+    kept = aggregate(t, countries={"Q": ["C2", "C3"]})
+    assert kept.default_groups == {"P": ["C1", "C0"]}
+    with pytest.warns(UserWarning, match="default group 'P' .* dropped: .* merges its members with C2"):
+        dropped = aggregate(t, countries={"Q": ["C2", "C0"]})  # C0 would take C2 in
+    assert dropped.default_groups == {}
+    merged = aggregate(t, countries={"P": ["C0", "C1"]})  # the aggregation does the group's work
+    assert merged.default_groups == {}
+    assert aggregate(t, sectors={"all": ["s0", "s1"]}).default_groups == t.default_groups
+    # decomposing the aggregate applies the carried group
+    r = gd.decompose(kept, "kww")
+    assert list(r.exporter.values) == ["P", "Q", "C4"]

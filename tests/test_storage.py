@@ -223,3 +223,25 @@ def test_zarr_missing_package_is_named(tmp_path, monkeypatch):
     with pytest.raises(gd.OptionError, match="needs the zarr package"):
         save_table(random_table(2, 2), tmp_path / "t.zarr")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_default_groups_survive_a_round_trip(tmp_path, suffix):
+    t = random_table(4, 2, seed=5)
+    t.default_groups = {"P": ["C3", "C1"]}
+    u = load_table(save_table(t, tmp_path / f"t{suffix}"))
+    assert u.default_groups == t.default_groups
+    a, b = gd.decompose(t, "wwz"), gd.decompose(u, "wwz")
+    assert list(b.exporter.values) == ["P", "C0", "C2"]
+    assert a.identical(b)
+
+
+def test_default_groups_that_do_not_fit_are_refused(tmp_path):
+    t = random_table(3, 2, seed=5)
+    save_table(t, tmp_path / "t.nc")
+    ds = xr.load_dataset(tmp_path / "t.nc", engine="scipy")
+    for text, match in [('{"P": ["C0", "ZZZ"]}', "do not fit the table: .*ZZZ"), ("{oops", "not valid JSON")]:
+        ds.attrs["default_groups"] = text
+        ds.to_netcdf(tmp_path / "bad.nc", engine="scipy")
+        with pytest.raises(gd.FileFormatError, match=match):
+            load_table(tmp_path / "bad.nc")
