@@ -13,7 +13,7 @@ REFERENCE = (
     "Borin, A. and Mancini, M. (2019), Measuring what matters in global value chains and "
     "value-added trade, World Bank Policy Research WP 8804; Borin, A. and Mancini, M. "
     "(2023), Measuring what matters in value-added trade, Economic Systems Research "
-    "35(2): 212-233; perspectives and approaches as in the Stata icio command "
+    "35: 586-613, doi:10.1080/09535314.2022.2153221; perspectives and approaches as in the Stata icio command "
     "(Belotti, Borin & Mancini 2021)"
 )
 
