@@ -118,7 +118,13 @@ class Regions:
 
     @cached_property
     def vb(self) -> np.ndarray:
-        return self.indicator(self.core.v) @ self.core.B
+        # region by region: v_g B_g· reads each row of B once (a product with the
+        # dense (G', GN) indicator would cost G' times more)
+        c = self.core
+        out = np.empty((self.G, c.n))
+        for g, r in enumerate(self.rows):
+            out[g] = c.v[r] @ c.B[r]
+        return out
 
     def indicator(self, w: np.ndarray) -> np.ndarray:
         """(G', GN) matrix with ``w_j`` in row ``owner[j]``, column j, zero elsewhere.

@@ -51,7 +51,12 @@ def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
     using = "exporter" if post == "exports" else "country"
     E = R.exports(table)
     f = {"exports": E.sum(axis=1), "final": table.Yc.sum(axis=1), "output": table.x}[post]
-    va = R.by_region_sector((c.v[:, None] * c.B * f).T)  # (G', N, GN) by using sector
+    M = c.B * c.v[:, None]  # M[j, i] = v_j B_ji f_i: rows are the source, columns the user
+    M *= f
+    if R.is_countries:  # already (source_country, source_sector, exporter, sector)
+        va = M.reshape(G, N, G, N)
+    else:  # add up the using rows of each region
+        va = R.by_region_sector(M.T).reshape(R.G, N, G, N).transpose(2, 3, 0, 1)
     coords = {
         "source_country": list(table.countries),
         "source_sector": list(table.sectors),
@@ -59,7 +64,7 @@ def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
         "sector": list(table.sectors),
     }
     dims4 = ("source_country", "source_sector", using, "sector")
-    variables = {"va_origin": (dims4, va.reshape(R.G, N, G, N).transpose(2, 3, 0, 1))}
+    variables = {"va_origin": (dims4, va)}
     if post == "exports":
         dshare = R.vb[R.owner, rows]
         fshare = R.vb.sum(axis=0) - dshare
