@@ -7,11 +7,13 @@ Usage::
 Prints a Markdown report (and writes it to ``--out``): the machine; the real
 WIOD 2013 tables (``$GVCDECOMP_DATA_DIR/wiod2013``, default ``../shared/data``
 next to the repository) — one year method by method and the 17-year panel end
-to end; the 36-year long-run WIOD panel (``wiod_longrun``); numba compilation; synthetic tables up to GN = 9800 with peak memory
-and fitted scaling exponents; the performance targets, met or missed.
+to end; the 36-year long-run WIOD panel (``wiod_longrun``); numba compilation;
+synthetic tables up to GN = 9800 with peak memory and fitted scaling exponents;
+the performance targets, met or missed.
 
-Every time is a wall-clock ``time.perf_counter`` interval, the median of
-``repeat`` runs, and every ratio divides by the time of a bare
+Every time is a wall-clock ``time.perf_counter`` interval, the minimum of
+``repeat`` runs (``timeit``'s convention: on a shared machine the other runs
+measure the neighbours' load, not the code), and every ratio divides by the time of a bare
 ``numpy.linalg.inv(I - A)`` of the same matrix measured in the same run, so
 ratios are comparable across machines and loads. "End to end" starts from a
 table whose Leontief core is not yet computed (the user's cost of one call);
@@ -61,7 +63,7 @@ PANEL_YEARS = range(1995, 2012)
 LONGRUN_YEARS = range(1965, 2001)
 REAL_YEAR = 2011
 #: Runs per measurement on the real year: one WIOD 2013 inverse takes ~0.1 s, so a
-#: stray pause of the machine moves a median of three by tens of percent.
+#: stray pause of the machine can disturb a few runs by tens of percent.
 REAL_REPEAT = 9
 
 #: Keyword options of a method whose every value is benchmarked, and the
@@ -115,7 +117,7 @@ def fresh(table):
 
 
 def timed(fn, repeat: int, setup=None) -> float:
-    """Median wall time of ``fn(setup())`` (setup not timed) over ``repeat`` runs."""
+    """Least wall time of ``fn(setup())`` (setup not timed) over ``repeat`` runs."""
     times = []
     for _ in range(repeat):
         arg = setup() if setup else None
@@ -125,7 +127,7 @@ def timed(fn, repeat: int, setup=None) -> float:
         times.append(time.perf_counter() - t0)
         del out, arg
     gc.collect()
-    return float(np.median(times))
+    return min(times)
 
 
 def traced(fn):
@@ -146,7 +148,7 @@ def traced(fn):
 
 
 def bare_inverse_time(table, repeat: int) -> float:
-    """Median time of ``numpy.linalg.inv(I - A)``, I - A built outside the timing."""
+    """Least time of ``numpy.linalg.inv(I - A)``, I - A built outside the timing."""
     x = table.x
     M = -(table.Z * np.divide(1.0, x, out=np.zeros_like(x), where=x > 0))
     M[np.diag_indices_from(M)] += 1.0
@@ -341,7 +343,7 @@ def real_year(folder: Path, variants, repeat: int) -> tuple[str, dict]:
         f"Peak memory of table.core: {res['core_peak']:.2f} GN×GN matrices, of which "
         f"{res['core_held']:.2f} stay held by the core.",
         "",
-        f"Median of {repeat} run(s). End to end = a copy of the table without its core "
+        f"Least of {repeat} run(s). End to end = a copy of the table without its core "
         "(core computed inside the timing); method only = core cached. Peak memory: "
         "tracemalloc peak of new allocations, in MB and in units of one GN×GN float64 "
         f"matrix ({res['unit_mb']:.1f} MB); total = table (Z, Y) + peak of core and method. "
@@ -503,7 +505,7 @@ def synthetic(sizes, variants, log) -> tuple[str, list]:
     text = [
         "Balanced random tables (`benchmarks/synthetic.py`, `numpy.random.default_rng`, "
         "seed 1000 G + N; WIOD-like density and value-added share, 5 final-demand "
-        f"categories). Median of 3 runs up to GN = {SINGLE_RUN_ABOVE}, one run above. "
+        f"categories). Least of 3 runs up to GN = {SINGLE_RUN_ABOVE}, one run above. "
         "End to end = table.core + method only (each timed separately: a fresh call "
         "computes the core once, then the method).",
         "",
