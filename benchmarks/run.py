@@ -355,6 +355,30 @@ def real_year(folder: Path, variants, repeat: int) -> tuple[str, dict]:
     return "\n".join(text), res
 
 
+def panel_memory(folder: Path, counts=(2, 8)) -> str:
+    """Peak memory of ``decompose(panel, "wwz")`` for panels of different lengths.
+
+    A panel loads one year at a time and keeps no table, so the peak beyond the
+    result itself (which grows with the years) should not depend on the years.
+    """
+    rows = []
+    for k in counts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = gd.load_wiod2013(list(PANEL_YEARS)[:k], path=folder)
+            out, peak, _ = traced(lambda: gd.decompose(data, "wwz", progress=False))
+        unit = (1435**2) * 8
+        res = sum(v.nbytes for v in out.variables.values())
+        rows.append((k, f"{peak / unit:.2f}", f"{res / unit:.2f}", f"{(peak - res) / unit:.2f}"))
+        del out
+        gc.collect()
+    return (
+        "Peak memory of `gd.decompose(panel, \"wwz\")`, loading included, in GN×GN "
+        "float64 units (tracemalloc):\n\n"
+        + md_table(["years", "peak", "result", "peak − result (working memory)"], rows)
+    )
+
+
 def panel(folder: Path, variants, years=PANEL_YEARS, loader=gd.load_wiod2013) -> tuple[str, dict]:
     """Every year: load, core, every method variant; and a bare inverse of the same I - A.
 
@@ -605,7 +629,7 @@ def main(argv=None) -> str:
         else:
             log("WIOD 2013 panel 1995–2011")
             text, panel_res = panel(folder, variants)
-            sections += ["", "### Panel 1995–2011", "", text]
+            sections += ["", "### Panel 1995–2011", "", text, "", panel_memory(folder)]
     else:
         sections += [f"Data folder {folder} not found: skipped (set GVCDECOMP_DATA_DIR)."]
     folder = data_dir() / "wiod_longrun"

@@ -42,9 +42,12 @@ class LeontiefCore:
     """
 
     def __init__(self, table):
-        self.table = table
+        # No reference back to the table (nor from Regions back to the core):
+        # without cycles, a table and its core are freed as soon as they are
+        # dropped, so a loop over years holds one year's arrays, not several.
         G, N, n = table.G, table.N, table.n
         self.G, self.N, self.n = G, N, n
+        self.countries, self._name = tuple(table.countries), table._name
         x = table.x
         inv_x = np.divide(1.0, x, out=np.zeros(n), where=x > 0)
         self.A = table.Z * inv_x
@@ -59,7 +62,7 @@ class LeontiefCore:
         ``{"EU": ["DEU", "FRA", ...]}``; trade among members is then domestic.
         Cached per grouping. See :class:`Regions`.
         """
-        partition(self.table.countries, groups)  # validate before building the key
+        partition(self.countries, groups)  # validate before building the key
         key = None if not groups else tuple((k, tuple(v)) for k, v in groups.items())
         if key not in self._regions:
             self._regions[key] = Regions(self, groups)
@@ -85,7 +88,8 @@ class Regions:
     global inverse ``B`` is shared with the core; nothing here inverts more
     than one region's block.
 
-    Attributes: ``names`` (G',) region names (groups first in the order given,
+    Attributes: ``A``, ``B``, ``v`` the core's arrays (shared, not copied);
+    ``names`` (G',) region names (groups first in the order given,
     then the ungrouped countries in table order); ``owner`` (GN,) region of
     each row; ``rows`` list of row indices per region; ``sector_of`` (GN,)
     industry index of each row. Cached on first use: ``L_local`` and ``Bd``
@@ -94,36 +98,33 @@ class Regions:
     """
 
     def __init__(self, core, groups=None):
-        t = core.table
-        self.core = core
-        country_region, self.names = partition(t.countries, groups)
+        self.A, self.B, self.v, self.N, self._name = core.A, core.B, core.v, core.N, core._name
+        country_region, self.names = partition(core.countries, groups)
         self.G = len(self.names)
-        self.sector_of = np.tile(np.arange(t.N), t.G)
-        self.owner = np.repeat(country_region, t.N)
+        self.sector_of = np.tile(np.arange(core.N), core.G)
+        self.owner = np.repeat(country_region, core.N)
         self.rows = [np.flatnonzero(self.owner == g) for g in range(self.G)]
         self._country_region = country_region
         self.is_countries = not groups
 
     @cached_property
     def L_local(self) -> list:
-        c, t = self.core, self.core.table
         return [
-            _inverse(np.eye(r.size) - c.A[np.ix_(r, r)], f"{t._name}: I - A_ss for {name}")[0]
+            _inverse(np.eye(r.size) - self.A[np.ix_(r, r)], f"{self._name}: I - A_ss for {name}")[0]
             for name, r in zip(self.names, self.rows)
         ]
 
     @cached_property
     def Bd(self) -> list:
-        return [self.core.B[np.ix_(r, r)] for r in self.rows]
+        return [self.B[np.ix_(r, r)] for r in self.rows]
 
     @cached_property
     def vb(self) -> np.ndarray:
         # region by region: v_g B_g· reads each row of B once (a product with the
         # dense (G', GN) indicator would cost G' times more)
-        c = self.core
-        out = np.empty((self.G, c.n))
+        out = np.empty((self.G, self.B.shape[0]))
         for g, r in enumerate(self.rows):
-            out[g] = c.v[r] @ c.B[r]
+            out[g] = self.v[r] @ self.B[r]
         return out
 
     def indicator(self, w: np.ndarray) -> np.ndarray:
@@ -151,7 +152,7 @@ class Regions:
 
     def times_blockdiag(self, w: np.ndarray) -> np.ndarray:
         """``B^{rg} w_g`` for every pair of regions (r, g), as a (GN, G') array."""
-        return self.core.B @ self.indicator(w).T
+        return self.B @ self.indicator(w).T
 
     def columns(self, M: np.ndarray) -> np.ndarray:
         """Columns of a (GN, G) by-country array summed into regions: (GN, G')."""
@@ -167,7 +168,7 @@ class Regions:
 
     def by_region_sector(self, a: np.ndarray) -> np.ndarray:
         """Rows of a (GN, ...) array summed into (G', N, ...): a group adds its members."""
-        N = self.core.N
+        N = self.N
         if self.is_countries:
             return a.reshape(self.G, N, *a.shape[1:])
         out = np.zeros((self.G, N, *a.shape[1:]))

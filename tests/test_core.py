@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 import gvcdecomp as gd
+from conftest import random_table
+
 from gvcdecomp import IOTable
 
 
@@ -61,3 +63,20 @@ def test_ill_conditioned_system_reports_condition_number():
     t = IOTable(Z, Y, ["A"], ["s1", "s2"])
     with pytest.raises(gd.SingularMatrixError, match="condition number"):
         t.core
+
+
+def test_table_and_core_are_freed_without_the_garbage_collector():
+    # no reference cycles: a panel loop holds one year's arrays, not several
+    import gc
+    import weakref
+
+    t = random_table(3, 2)
+    t.core.regions({"P": ["C0", "C1"]}).vb
+    gd.decompose(t, "wwz")
+    refs = [weakref.ref(t), weakref.ref(t.core), weakref.ref(t.core.regions())]
+    gc.disable()
+    try:
+        del t
+        assert [r() for r in refs] == [None, None, None]
+    finally:
+        gc.enable()

@@ -167,4 +167,4 @@ def _offdiag_A_times(R, W: np.ndarray) -> np.ndarray:
     if W.ndim == 1:
         W = np.broadcast_to(W[:, None], (W.size, R.G))
     Ws = np.ascontiguousarray(W.T)[:, :, None]  # [s, j, 0]
-    return _pair_products(R.core.A, Ws, R.owner, R.G)[:, :, 0].sum(axis=1)
+    return _pair_products(R.A, Ws, R.owner, R.G)[:, :, 0].sum(axis=1)
