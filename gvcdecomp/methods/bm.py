@@ -192,8 +192,9 @@ def _check_options(approach, perspective, level) -> str:
     return level
 
 
-#: Largest number of entries of one stack of blocks (bounds memory for big groups).
-_CHUNK = 1 << 22
+#: Largest number of entries of one stack of blocks (4 MB): bounds memory, and stacks
+#: that fit in cache are no slower than bigger ones (measured on WIOD 2013 and GN = 3645).
+_CHUNK = 1 << 19
 
 
 class _Blocks:
