@@ -9,7 +9,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import LabelError, OptionError, UnknownLabelError
+from .core import partition
+from .errors import GVCError, LabelError, OptionError, UnknownLabelError
 from .table import IOTable
 
 #: Largest gap between 1 and the sum of an old industry's split weights.
@@ -126,8 +127,8 @@ def _carried_groups(table, region, new_countries) -> dict:
     """The table's default groups in the new country codes (``region``: new index of each old country).
 
     A group whose members all become one region needs no group any more; one
-    whose members share a region with countries outside it cannot be kept (it
-    would take them in) and is dropped with a warning.
+    whose members share a region with countries outside it (it would take them
+    in), or whose name is now a country outside it, is dropped with a warning.
     """
     out = {}
     for name, members in table.default_groups.items():
@@ -142,7 +143,13 @@ def _carried_groups(table, region, new_countries) -> dict:
                 stacklevel=3,
             )
         elif len(new) > 1:
-            out[name] = [new_countries[g] for g in new]
+            members = [new_countries[g] for g in new]
+            try:
+                partition(new_countries, {name: members})
+            except GVCError as e:  # e.g. the group's name is now a country outside it
+                warnings.warn(f"default group {name!r} dropped: {e}", UserWarning, stacklevel=3)
+                continue
+            out[name] = members
     return out
 
 

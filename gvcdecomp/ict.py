@@ -14,7 +14,7 @@ classification      ICT manufacturing      ICT services           broader than I
 ==================  =====================  =====================  ==================
 WIOD 2013           c14                    c27, c30               c14, c27, c30
 WIOD 2016           C26 (+ C27 optional)   J58, J61, J62_J63      J58
-OECD ICIO 2016      C30T33XCEQ             C64PTL, C72CMP         C64PTL
+OECD ICIO 2016      C30T33XCEQ             C64PTL, C72CMP         C30T33XCEQ, C64PTL
 OECD ICIO 2018      26                     58T60, 61, 62T63       58T60
 OECD ICIO (2021)    D26                    D58T60, D61, D62T63    D58T60
 OECD ICIO 2023      C26                    J58T60, J61, J62_63    J58T60
@@ -135,6 +135,9 @@ DEFINITIONS = {
             system="ISIC Rev.3 (OECD Inter-Country Input-Output tables, 2016 edition, 34 industries)",
             groups={MANUFACTURING: ("C30T33XCEQ",), SERVICES: ("C64PTL", "C72CMP")},
             broader={
+                "C30T33XCEQ": "C30T33XCEQ Computer, electronic and optical equipment "
+                "(ISIC 30, 32, 33) also holds medical and precision instruments and "
+                "watches outside the ICT sector",
                 "C64PTL": "C64PTL Post and telecommunications (ISIC 64): only 642 "
                 "(telecommunications) is ICT",
             },

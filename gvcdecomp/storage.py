@@ -79,11 +79,11 @@ def save_table(table: IOTable, path) -> Path:
 
 
 def load_table(path) -> IOTable:
-    """Read an :class:`~gvcdecomp.table.IOTable` written by :func:`save_table`.
+    """Read an :class:`~gvcdecomp.table.IOTable` written by :func:`save_table` (netCDF or zarr).
 
     Gross output follows the saved ``output`` choice, so every array, code and
     attribute equals the saved table's. A file that is not a readable netCDF
-    file or not a gvcdecomp table raises :class:`~gvcdecomp.errors.FileFormatError`.
+    file (or zarr store) or not a gvcdecomp table raises :class:`~gvcdecomp.errors.FileFormatError`.
     """
     ds = _read(path)
     if ds.attrs.get(KIND_ATTR) != "IOTable":
@@ -112,6 +112,8 @@ def load_table(path) -> IOTable:
         except (TypeError, ValueError) as e:
             raise FileFormatError(f"{path}: default_groups is not valid JSON ({e})") from e
         try:
+            if not isinstance(groups, dict) or not groups:
+                raise OptionError(f"expected a non-empty mapping, got {groups!r}")
             partition(table.countries, groups)
         except GVCError as e:
             raise FileFormatError(f"{path}: default_groups do not fit the table: {e}") from e
@@ -133,7 +135,7 @@ def save_result(ds: xr.Dataset, path) -> Path:
     """
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"save_result expects an xarray.Dataset, got {type(ds).__name__}")
-    out = ds.copy()
+    out = ds.drop_encoding()  # the encoding of a file it was read from is not this file's
     out.attrs = {**ds.attrs, KIND_ATTR: "result", "gvcdecomp_format_version": FORMAT_VERSION}
     return _write_atomic(out, path)
 
@@ -173,26 +175,44 @@ def _write_atomic(ds: xr.Dataset, path) -> Path:
 def _write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
     """A store is a folder, which ``os.replace`` cannot put over another folder:
     the new store is written beside it, the old one renamed away, the new one
-    renamed in, and only then the old one deleted."""
+    renamed in, and only then the old one deleted. Only a zarr store is ever
+    replaced; anything else under ``path`` is refused."""
     _need_zarr()
+    if path.exists() and not _looks_like_zarr(path):
+        raise FileFormatError(f"{path}: exists and is not a zarr store; not replaced")
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    old = None
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         ds.to_zarr(tmp, mode="w", zarr_format=ZARR_FORMAT, consolidated=True)
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-            os.replace(path, old / "store")
-        os.replace(tmp, path)
+        _fsync_tree(tmp)
+        if not path.exists():
+            os.replace(tmp, path)
+            return path
+        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+        os.replace(path, old / "store")
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            os.replace(old / "store", path)  # put the previous store back
+            old.rmdir()
+            raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and (old / "store").exists():
-            os.replace(old / "store", path)  # put the previous store back
         raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)  # only once the new store is in place
     return path
+
+
+def _looks_like_zarr(path: Path) -> bool:
+    return path.is_dir() and any((path / m).exists() for m in (".zgroup", "zarr.json"))
+
+
+def _fsync_tree(folder: Path) -> None:
+    """The store's files reach the disk before the rename (as the netCDF path's fsync)."""
+    for f in folder.rglob("*"):
+        if f.is_file():
+            with open(f, "rb+") as fh:
+                os.fsync(fh.fileno())
 
 
 def _is_zarr(path: Path) -> bool:
@@ -219,8 +239,11 @@ def _read(path) -> xr.Dataset:
     zarr_store = _is_zarr(path)
     if zarr_store:
         _need_zarr()
-    if not (path.is_dir() if zarr_store else path.is_file()):
+    if not path.exists():
         raise DataNotFoundError(f"{path}: no such {'zarr store' if zarr_store else 'file'}")
+    if zarr_store != path.is_dir():
+        kind = "a folder, not a netCDF file" if path.is_dir() else "a file, not a zarr store (a folder)"
+        raise FileFormatError(f"{path}: {kind}")
     try:
         if zarr_store:
             return xr.open_zarr(path).load()

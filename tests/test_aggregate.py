@@ -467,6 +467,9 @@ def test_default_groups_carry_over():
     with pytest.warns(UserWarning, match="default group 'P' .* dropped: .* merges its members with C2"):
         dropped = aggregate(t, countries={"Q": ["C2", "C0"]})  # C0 would take C2 in
     assert dropped.default_groups == {}
+    with pytest.warns(UserWarning, match="default group 'P' dropped: .*also a country"):
+        clash = aggregate(t, countries={"P": ["C2", "C3"]})  # a new country named like the group
+    assert clash.default_groups == {}
     merged = aggregate(t, countries={"P": ["C0", "C1"]})  # the aggregation does the group's work
     assert merged.default_groups == {}
     assert aggregate(t, sectors={"all": ["s0", "s1"]}).default_groups == t.default_groups

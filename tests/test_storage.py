@@ -205,8 +205,56 @@ def test_zarr_bad_stores(tmp_path):
     with pytest.raises(gd.FileFormatError, match="empty.zarr: not a readable zarr store"):
         load_table(tmp_path / "empty.zarr")
     (tmp_path / "file.zarr").write_bytes(b"garbage")
-    with pytest.raises(gd.DataNotFoundError, match="no such zarr store"):
+    with pytest.raises(gd.FileFormatError, match="file.zarr: a file, not a zarr store"):
         load_table(tmp_path / "file.zarr")
+    (tmp_path / "folder.nc").mkdir()
+    with pytest.raises(gd.FileFormatError, match="folder.nc: a folder, not a netCDF file"):
+        load_table(tmp_path / "folder.nc")
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_zarr_save_refuses_to_replace_what_is_not_a_store(tmp_path, kind):
+    target = tmp_path / "mine.zarr"
+    if kind == "file":
+        target.write_bytes(b"precious")
+    else:
+        target.mkdir()
+        (target / "notes.txt").write_text("precious")
+    with pytest.raises(gd.FileFormatError, match="mine.zarr: exists and is not a zarr store"):
+        save_table(random_table(2, 2), target)
+    assert (target.read_bytes() if kind == "file" else (target / "notes.txt").read_bytes()) == b"precious"
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.zarr"]
+
+
+def test_zarr_failed_swap_puts_the_previous_store_back(tmp_path, monkeypatch):
+    import os
+
+    store = tmp_path / "t.zarr"
+    save_table(random_table(3, 2, seed=1), store)
+    real_replace, calls = os.replace, []
+
+    def replace(src, dst):
+        if store in (Path(src), Path(dst)):  # zarr renames its own files too
+            calls.append((src, dst))
+            if len(calls) == 2:  # the new store moving into place
+                raise OSError("rename failed")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match="rename failed"):
+        save_table(random_table(4, 3, seed=2), store)
+    monkeypatch.undo()
+    assert len(calls) == 3  # old store away, new store refused, old store back
+    assert [p.name for p in tmp_path.iterdir()] == ["t.zarr"]
+    assert load_table(store).G == 3
+
+
+def test_result_read_from_one_format_saves_to_the_other(tmp_path):
+    r = gd.decompose(random_table(3, 2, seed=2), "kww")
+    via_zarr = load_result(save_result(load_result(save_result(r, tmp_path / "r.nc")), tmp_path / "r.zarr"))
+    back = load_result(save_result(via_zarr, tmp_path / "r2.nc"))
+    assert back.identical(r)
+    assert back.sel(exporter="C0").exporter.item() == "C0"
 
 
 def test_zarr_missing_package_is_named(tmp_path, monkeypatch):
@@ -240,7 +288,12 @@ def test_default_groups_that_do_not_fit_are_refused(tmp_path):
     t = random_table(3, 2, seed=5)
     save_table(t, tmp_path / "t.nc")
     ds = xr.load_dataset(tmp_path / "t.nc", engine="scipy")
-    for text, match in [('{"P": ["C0", "ZZZ"]}', "do not fit the table: .*ZZZ"), ("{oops", "not valid JSON")]:
+    for text, match in [
+        ('{"P": ["C0", "ZZZ"]}', "do not fit the table: .*ZZZ"),
+        ("{oops", "not valid JSON"),
+        ("null", "do not fit the table: expected a non-empty mapping"),
+        ("[]", "do not fit the table: expected a non-empty mapping"),
+    ]:
         ds.attrs["default_groups"] = text
         ds.to_netcdf(tmp_path / "bad.nc", engine="scipy")
         with pytest.raises(gd.FileFormatError, match=match):
