@@ -345,14 +345,20 @@ def _labels(seq, what) -> tuple[str, ...]:
     labels = tuple(str(s) for s in seq)
     if not labels:
         raise LabelError(f"{what} is empty")
-    seen, dup = set(), []
-    for s in labels:
-        if s in seen:
-            dup.append(s)
-        seen.add(s)
+    dup = repeated(labels)
     if dup:
-        raise LabelError(f"{what} has duplicated codes: {', '.join(sorted(set(dup)))}")
+        raise LabelError(f"{what} has duplicated codes: {', '.join(sorted(dup))}")
     return labels
+
+
+def repeated(items) -> list:
+    """The items that occur more than once, each listed once, in order of first repeat."""
+    seen, dup = set(), {}
+    for k in items:
+        if k in seen:
+            dup[k] = None
+        seen.add(k)
+    return list(dup)
 
 
 def _gap(ref, other, labels) -> dict:

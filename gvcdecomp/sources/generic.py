@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FileFormatError, LabelError, ShapeError, ValueNotFiniteError
-from ..table import IOTable
+from ..table import IOTable, repeated
 
 #: pandas reads decimal text to the nearest double by default from version 3;
 #: earlier versions need the round-trip parser for that.
@@ -265,11 +265,7 @@ def _keys(index: pd.Index, sep, what) -> list[tuple[str, str]]:
             if not s or not c or not rest:
                 raise LabelError(f"{what}: label {lab!r} is not <country>{sep}<code>")
             keys.append((c, rest))
-    seen, dup = set(), []
-    for k in keys:
-        if k in seen:
-            dup.append(k)
-        seen.add(k)
+    dup = repeated(keys)
     if dup:
         raise LabelError(f"{what}: duplicated labels " + ", ".join(map(str, dup[:5])))
     return keys

@@ -61,7 +61,7 @@ import pandas as pd
 
 from ..errors import DataNotFoundError, FileFormatError, OptionError, UnknownLabelError
 from ..panel import table_or_panel
-from ..table import IOTable
+from ..table import IOTable, repeated
 from .cache import cached_parts
 from .generic import CSV_FLOATS
 from .paths import ENV_VAR, search_dirs
@@ -547,10 +547,6 @@ def _grid(labels, name) -> tuple[list, list]:
 
 
 def _no_duplicates(labels, what, name):
-    seen, dup = set(), []
-    for lab in labels:
-        if lab in seen:
-            dup.append(lab)
-        seen.add(lab)
+    dup = repeated(labels)
     if dup:
-        raise FileFormatError(f"{name}: duplicated {what} label(s) {sorted(set(dup))[:5]}")
+        raise FileFormatError(f"{name}: duplicated {what} label(s) {sorted(dup)[:5]}")

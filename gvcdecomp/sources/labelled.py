@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import FileFormatError
+from ..table import repeated
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,11 @@ def assemble(where, rows, cols, values, scheme: Scheme) -> dict:
         return f"{label[0]}{s.sep}{label[1]}"
 
     for what, labels in (("row", rows), ("column", cols)):
-        seen = set()
-        for lab in labels:
-            if lab in seen:
-                raise FileFormatError(
-                    f"{where}: duplicated labels: {what} {name(lab)} appears more than once"
-                )
-            seen.add(lab)
+        dup = repeated(labels)
+        if dup:
+            raise FileFormatError(
+                f"{where}: duplicated labels: {what} {name(dup[0])} appears more than once"
+            )
     countries = list(dict.fromkeys(c for c, _ in rows if c != s.total))
     sectors = list(dict.fromkeys(i for c, i in rows if c != s.total))
     if not countries:
