@@ -22,18 +22,34 @@ Nothing depends on cell positions. Each label is classified by its name:
   letters or digits, an underscore, the industry code, which may itself hold
   underscores, e.g. ``AUS_A01_02``); the rows must be the columns, in the same
   order, and every country must have the same industries in the same order;
-- final-demand columns ``CCC_CAT`` or, in the 2016 edition, ``CAT_CCC``, with
-  CAT one of :data:`FD_CODES` (HFCE, NPISH/NPS, GGFC, GFCF, INVNT and direct
-  purchases abroad DPABR/DIRP/P33); a statistical-discrepancy column
-  ``DISC`` (2016) becomes the category ``DISC`` of the row's own country, so
-  that rows still add up to output and exports are unchanged;
+- final-demand columns ``CCC_CAT`` or ``CAT_CCC`` (the 2016 edition's order;
+  either order is read in every edition, but not both in one file), with CAT
+  one of :data:`FD_CODES` (households HFCE, NPISH/NPS, government GGFC, GFCF,
+  inventories INVNT/INV, direct purchases abroad DPABR/DIRP/DIRPA/P33, a
+  discrepancy DISC); a single statistical-discrepancy column ``DISC`` (2016)
+  becomes the category ``DISC`` of the row's own country, so that rows still
+  add up to output and exports are unchanged;
 - the output row and column (:data:`OUTPUT_LABELS`: OUT, OUTPUT, TOTAL);
 - value-added rows (:data:`VA_LABELS` and ``CCC_TAXSUB``): VA and TLS (2023),
   VALU and the per-country TAXSUB rows (2018, 2021), VA+TAXSUB (2016). Their
   cells under final-demand columns (taxes on final products) are not used.
 
-Any other label is an error. The edition is recognised from the names
-(:func:`detect_edition`) and must be the one asked for.
+Any other label is an error. Labels are compared without surrounding blanks,
+byte-order marks or case (``aus_hfce`` is ``AUS_HFCE``); columns without a
+label at the right end and rows without a label are dropped when they hold
+no value (spreadsheet re-exports add them); numbers may be quoted. The
+edition is recognised from the names (:func:`detect_edition`) and must be the
+one asked for.
+
+Completeness: every country x industry row and column exactly once and in the
+same order, the final demand of every country that is not a split part in
+every category, the value-added rows of the edition (TLS and VA; VALU and a
+TAXSUB row per country with final demand; VA+TAXSUB), the output row, and a
+finite number in every cell that is used; anything else is a
+:class:`~gvcdecomp.errors.FileFormatError` naming the file and what is missing.
+
+A CSV inside a zip bundle is streamed (never inflated whole); a member
+declaring more than :data:`MEMBER_LIMIT` bytes is refused before reading.
 
 China and Mexico are split: CN1, CN2 (2016: CN1…CN4) and MX1, MX2 (2016:
 MX1…MX3) hold their processing / global-manufacturing and other activities,
@@ -51,8 +67,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,14 +77,17 @@ from ..errors import DataNotFoundError, FileFormatError, OptionError, UnknownLab
 from ..panel import table_or_panel
 from ..table import IOTable, repeated
 from .cache import cached_parts
+from . import archive
+from .archive import GiB
 from .generic import CSV_FLOATS
 from .paths import ENV_VAR, search_dirs
 
 UNITS = "millions of US dollars, current prices"
 #: Final-demand category codes met in the editions' column labels.
 FD_CODES = frozenset(
-    {"HFCE", "NPISH", "NPS", "GGFC", "GFCF", "INVNT", "DPABR", "DIRP", "DIRPA", "P33"}
-)
+    {"HFCE", "NPISH", "NPS", "GGFC", "GFCF", "INVNT", "INV", "DPABR", "DIRP", "DIRPA", "P33",
+     "DISC"}
+)  # fmt: skip
 #: Statistical-discrepancy column (2016 edition).
 DISC = "DISC"
 #: Labels of the gross-output row and column.
@@ -79,6 +96,11 @@ OUTPUT_LABELS = frozenset({"OUT", "OUTPUT", "TOTAL"})
 VA_LABELS = frozenset({"VA", "TLS", "VALU", "TAXSUB", "VA+TAXSUB"})
 #: Parent country of the split parts of China and Mexico.
 SPLIT_PARTS = {"CHN": re.compile(r"CN\d"), "MEX": re.compile(r"MX\d")}
+#: Largest inflated size accepted for a CSV in a zip bundle, in bytes. A year of
+#: the largest edition (2023: about 3,700 rows x 4,200 columns, 16 million cells
+#: of at most ~20 characters) is a few hundred MB; 2 GiB leaves room and stops
+#: a damaged or hostile member before it is streamed.
+MEMBER_LIMIT = 2 * GiB
 HINT = (
     "The tables are distributed on the OECD page 'Inter-Country Input-Output tables' "
     "(oecd.org, Data > Inter-Country Input-Output tables), one CSV per year or zip bundles"
@@ -218,22 +240,26 @@ def split_groups(table_or_countries) -> dict:
 def detect_edition(fd_country_first: bool, va_rows, sectors) -> str | None:
     """The ICIO edition whose label scheme a file uses, or None.
 
-    From names only: final-demand labels ``CAT_CCC`` → 2016; value-added rows
-    ``VA``/``TLS`` → 2023; ``VALU``/``TAXSUB`` → 2018 or 2021, told apart by
-    the first industry code (agriculture ``01T03`` in 2018, ``01T02`` in 2021,
-    with or without a leading letter).
+    From names only: value-added rows ``VA``/``TLS`` → 2023; ``VA+TAXSUB``
+    → 2016; ``VALU``/``TAXSUB`` → 2018 or 2021, told apart by the first
+    industry code (agriculture ``01T03`` in 2018, ``01T02`` in 2021, with or
+    without a leading letter); failing those, final-demand labels ``CAT_CCC``
+    (``fd_country_first`` false) → 2016. The order of the final-demand labels
+    is only the last clue, because re-exports of other editions use either.
     """
     va_rows = set(va_rows)
-    if not fd_country_first:
-        return "icio2016"
     if va_rows & {"VA", "TLS"}:
         return "icio2023"
+    if "VA+TAXSUB" in va_rows:
+        return "icio2016"
     if va_rows & {"VALU", "TAXSUB"} or any(_TAXSUB.fullmatch(r) for r in va_rows):
         first = re.sub(r"^[A-Za-z](?=\d)", "", sectors[0]) if sectors else ""
         if first.startswith("01T03"):
             return "icio2018"
         if first.startswith("01T02"):
             return "icio2021"
+    if not fd_country_first:
+        return "icio2016"
     return None
 
 
@@ -261,7 +287,7 @@ def read_icio_csv(stream, name: str, edition: str | None = None) -> dict:
         empty or non-numeric cells, or another edition than ``edition``.
     """
     header, frame = _read_frame(stream, name)
-    rows = [str(r).strip() for r in frame.index]
+    rows = [_clean(r) for r in frame.index]
     _no_duplicates(header, "column", name)
     _no_duplicates(rows, "row", name)
 
@@ -299,6 +325,8 @@ def read_icio_csv(stream, name: str, edition: str | None = None) -> dict:
         raise FileFormatError(f"{name}: no final-demand columns (codes {sorted(FD_CODES)})")
     if len(orient) > 1:
         raise FileFormatError(f"{name}: final-demand labels mix CCC_CAT and CAT_CCC")
+    if disc_col is not None and any(k == DISC for _, _, k in fd_cols):
+        raise FileFormatError(f"{name}: both a DISC column and per-country DISC columns")
     z_labels = [rows[i] for i in z_rows]
     z_col_labels = [header[j] for j in z_cols]
     if z_labels != z_col_labels:
@@ -331,6 +359,7 @@ def read_icio_csv(stream, name: str, edition: str | None = None) -> dict:
                 )
     countries = countries + extra
     cats = list(dict.fromkeys(k for _, _, k in fd_cols))
+    _complete(name, countries, cats, fd_cols, va_labels, found)
     G, N, K = len(countries), len(sectors), len(cats) + (disc_col is not None)
     n_in, n = len(z_rows), G * N
 
@@ -435,33 +464,38 @@ def _locate(edition: str, year: int, path) -> tuple[Path, str | None]:
 
 
 def _member(f: Path, members) -> str | None:
-    try:
-        with zipfile.ZipFile(f) as zf:
-            names = [m for m in zf.namelist() if not m.endswith("/")]
-    except (zipfile.BadZipFile, OSError) as e:
-        raise FileFormatError(f"{f}: not a readable zip archive ({e})") from e
+    """Normalised name of the first member matching one of ``members`` (tried in order)."""
+    with archive.open_zip(f) as zf:
+        names = list(archive.members(zf))
     for rx in members:
         for m in names:
-            if rx.fullmatch(Path(m).name):
+            if rx.fullmatch(m.rsplit("/", 1)[-1]):
                 return m
     return None
 
 
 class _open_text:
-    """Text stream over a CSV file or a zip member (decompressed on the fly)."""
+    """Text stream over a CSV file or a zip member (inflated on the fly, within MEMBER_LIMIT)."""
 
     def __init__(self, f: Path, member: str | None):
         self.f, self.member, self._zip = f, member, None
 
     def __enter__(self):
-        try:
-            if self.member is None:
+        if self.member is None:
+            try:
                 raw = open(self.f, "rb")
-            else:
-                self._zip = zipfile.ZipFile(self.f)
-                raw = self._zip.open(self.member)
-        except (zipfile.BadZipFile, OSError) as e:
-            raise FileFormatError(f"{self.f}: cannot be opened ({e})") from e
+            except OSError as e:
+                raise FileFormatError(f"{self.f}: cannot be opened ({e})") from e
+        else:
+            self._zip = archive.open_zip(self.f)
+            try:
+                info = archive.members(self._zip)[self.member]
+                raw = io.BufferedReader(
+                    archive.open_member(self._zip, info, str(self.f), MEMBER_LIMIT)
+                )
+            except BaseException:
+                self._zip.close()
+                raise
         self.text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         return self.text
 
@@ -472,28 +506,46 @@ class _open_text:
 
 
 def _read_frame(stream, name):
-    """Header labels (without the row-label column) and the body as a DataFrame."""
+    """Header labels (without the row-label column) and the body as a DataFrame.
+
+    Trailing unlabelled columns and unlabelled rows are dropped when empty.
+    Only empty fields are missing values: ``NaN`` or ``n/a`` written in a
+    cell is text, reported as such.
+    """
     try:
         line = stream.readline()
-        header = [h.strip() for h in next(csv.reader([line]))] if line.strip() else []
+        header = [_clean(h) for h in next(csv.reader([line]))] if line.strip() else []
         if len(header) < 2:
             raise FileFormatError(f"{name}: empty file or no header row")
         frame = pd.read_csv(
-            stream, header=None, index_col=0, low_memory=False, **CSV_FLOATS
-        )
+            stream, header=None, index_col=0, low_memory=False, keep_default_na=False,
+            na_values=[""], **CSV_FLOATS,
+        )  # fmt: skip
     except FileFormatError:
         raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
-        # pandas ParserError/EmptyDataError are ValueErrors; a cut zip member
-        # raises zlib or CRC errors
+    except (ValueError, OSError, EOFError, csv.Error, UnicodeError) as e:
+        # pandas ParserError/EmptyDataError are ValueErrors; csv.Error: a header
+        # cell past csv.field_size_limit() or a NUL byte
         raise FileFormatError(f"{name}: unreadable CSV ({type(e).__name__}: {e})") from e
     header = header[1:]
+    while header and not header[-1]:
+        header.pop()
+    spare = frame.iloc[:, len(header) :]
+    if spare.notna().any().any():
+        j = int(np.flatnonzero(spare.notna().any().to_numpy())[0])
+        raise FileFormatError(
+            f"{name}: values in data column {len(header) + j + 2}, which has no label"
+        )
+    frame = frame.iloc[:, : len(header)]
     if frame.shape[1] != len(header):
         raise FileFormatError(
             f"{name}: {len(header)} column labels but {frame.shape[1]} data columns"
         )
-    if frame.index.isna().any():
-        raise FileFormatError(f"{name}: a row without a label (truncated file?)")
+    unlabelled = np.array([not _clean(r) for r in frame.index], dtype=bool)
+    if unlabelled.any():
+        if frame[unlabelled].notna().any().any():
+            raise FileFormatError(f"{name}: a row with values but without a label")
+        frame = frame[~unlabelled]
     return header, frame
 
 
@@ -502,9 +554,9 @@ def _numeric(frame, rows, cols, row_labels, header, name) -> np.ndarray:
     block = frame.iloc[rows, cols]
     if all(pd.api.types.is_numeric_dtype(t) for t in block.dtypes):
         values = block.to_numpy(dtype=np.float64)
-    else:  # a column holding text: find the cell
+    else:  # a column holding text: numbers with blanks are numbers, the rest is refused
         values = block.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
-    bad = np.isnan(values)
+    bad = ~np.isfinite(values)
     if bad.any():
         i, j = np.argwhere(bad)[0]
         cell = block.iat[i, j]
@@ -514,6 +566,32 @@ def _numeric(frame, rows, cols, row_labels, header, name) -> np.ndarray:
             f"({int(bad.sum())} such cell(s); truncated file?)"
         )
     return values
+
+
+def _complete(name, countries, cats, fd_cols, va_labels, edition):
+    """Refuse missing final-demand columns and value-added rows (nothing is assumed zero)."""
+    have = {(c, k) for _, c, k in fd_cols}
+    buyers = [c for c in countries if not any(rx.fullmatch(c) for rx in SPLIT_PARTS.values())]
+    missing = [f"{c}_{k}" for c in buyers for k in cats if (c, k) not in have]
+    if missing:
+        raise FileFormatError(
+            f"{name}: {len(missing)} final-demand column(s) missing, e.g. {', '.join(missing[:5])}"
+        )
+    need = {"icio2023": ("TLS", "VA"), "icio2016": ("VA+TAXSUB",)}.get(edition, ("VALU",))
+    taxsub = {lab[:-7] for lab in va_labels if _TAXSUB.fullmatch(lab)}
+    absent = [r for r in need if r not in va_labels]
+    if taxsub:  # per-country tax rows: one for every country with final demand
+        absent += [f"{c}_TAXSUB" for c in dict.fromkeys(c for _, c, _ in fd_cols) if c not in taxsub]
+    if absent:
+        raise FileFormatError(
+            f"{name}: value-added row(s) missing for {edition}: {', '.join(absent[:5])}"
+            + (" ..." if len(absent) > 5 else "")
+        )
+
+
+def _clean(label) -> str:
+    """A label without blanks, byte-order marks or case differences."""
+    return "" if pd.isna(label) else str(label).replace("\ufeff", "").strip().upper()
 
 
 def _fd_label(lab: str):
