@@ -107,3 +107,137 @@ def test_corrupt_and_wrong_files(wiod2013_dir, tmp_path):
 def test_bad_year_lists(years, match):
     with pytest.raises(gd.UnknownLabelError, match=match):
         gd.load_wiod2013(years)
+
+
+# -- hostile R data structures: every one is a FileFormatError naming the file ----------
+
+
+def tiny_wiot(year=2011):
+    """A balanced wiot_YYYY list of 2 countries x 3 industries, as the R package stores it."""
+    rng = np.random.default_rng(year)
+    inter = rng.integers(0, 50, (6, 6)).astype(np.int32)
+    final = rng.integers(1, 90, (6, 10)).astype(np.int32)
+    return {
+        "year": np.array([year], dtype=np.int32),
+        "countries": np.array(["AAA", "RoW"]),
+        "industries": np.array(["c1", "c2", "c3"]),
+        "final": final,
+        "output": (inter.sum(1) + final.sum(1)).astype(np.int32),
+        "inter": inter,
+    }
+
+
+def write_wiot(path, obj, name="wiot_2011"):
+    import rdata
+
+    rdata.write_rda(str(path), {name: obj})
+    return path
+
+
+def test_tiny_rdata_round_trip(tmp_path):
+    w = tiny_wiot()
+    write_wiot(tmp_path / "wiot_2011.RData", w)
+    t = gd.load_wiod2013(2011, path=tmp_path, output="stored")
+    assert t.countries == ("AAA", "RoW") and t.sectors == ("c1", "c2", "c3")
+    np.testing.assert_array_equal(t.Z, w["inter"])
+    np.testing.assert_array_equal(t.Y.reshape(6, 10), w["final"])
+    np.testing.assert_array_equal(t.x, w["output"])
+    assert t.fd_categories == ("CONS_h", "CONS_np", "CONS_g", "GFCF", "INVEN")
+
+
+def _hostile(what):
+    w = tiny_wiot()
+    name = "wiot_2011"
+    if what == "wrong_name":
+        name = "iot_2011"
+    elif what == "not_a_list":
+        return name, w["inter"]
+    elif what == "missing_inter":
+        del w["inter"]
+    elif what == "inter_text":
+        w["inter"] = w["inter"].ravel().astype(str)  # the writer has no character matrix
+    elif what == "inter_logical":
+        w["inter"] = w["inter"] > 10
+    elif what == "inter_shape":
+        w["inter"] = w["inter"][:5]
+    elif what == "inter_vector":
+        w["inter"] = w["inter"].ravel()
+    elif what == "inter_na":  # R's NA_integer_ is INT_MIN on disk
+        w["inter"][2, 3] = np.iinfo(np.int32).min
+    elif what == "final_nan":
+        w["final"] = w["final"].astype(float)
+        w["final"][1, 1] = np.nan
+    elif what == "final_columns":
+        w["final"] = w["final"][:, :9]
+    elif what == "output_short":
+        w["output"] = w["output"][:5]
+    elif what == "output_text":
+        w["output"] = w["output"].astype(str)
+    elif what == "output_na":
+        w["output"][0] = np.iinfo(np.int32).min
+    elif what == "countries_numbers":
+        w["countries"] = np.array([1.0, 2.0])
+    elif what == "countries_repeated":
+        w["countries"] = np.array(["AAA", "AAA"])
+    elif what == "industries_list":
+        w["industries"] = [np.array([1.0]), np.array(["c2"])]
+    elif what == "year_text":
+        w["year"] = np.array(["twenty-eleven"])
+    elif what == "year_other":
+        w["year"] = np.array([2010], dtype=np.int32)
+    else:
+        raise AssertionError(what)
+    return name, w
+
+
+@pytest.mark.parametrize(
+    "what, message",
+    [
+        ("wrong_name", "expected one R list 'wiot_YYYY'"),
+        ("not_a_list", "expected one R list 'wiot_YYYY'"),
+        ("missing_inter", "lacks ['inter']"),
+        ("inter_text", "inter must be a numeric matrix"),
+        ("inter_logical", "inter must be a numeric matrix"),
+        ("inter_shape", "inter is 5 x 6, expected 6 x 6"),
+        ("inter_vector", "inter must be a numeric matrix"),
+        ("inter_na", "inter has 1 missing (NA) value(s), first at R index [3, 4]"),
+        ("final_nan", "final has 1 missing (NA)"),
+        ("final_columns", "final is 6 x 9"),
+        ("output_short", "output has 5 values, expected 6"),
+        ("output_text", "output must be a numeric vector"),
+        ("output_na", "output has 1 missing (NA)"),
+        ("countries_numbers", "countries must be a non-empty character vector"),
+        ("countries_repeated", "repeated codes ['AAA']"),
+        ("industries_list", "industries must be a non-empty character vector"),
+        ("year_text", "year must be one whole number"),
+        ("year_other", "says its year is 2010"),
+    ],
+)
+def test_hostile_rdata(tmp_path, what, message):
+    name, obj = _hostile(what)
+    f = write_wiot(tmp_path / "wiot_2011.RData", obj, name=name)
+    with pytest.raises(gd.FileFormatError) as e:
+        gd.load_wiod2013(2011, path=tmp_path)
+    assert str(f) in str(e.value) and message in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_truncated_bzip2_and_foreign_files(wiod2013_dir, tmp_path):
+    import bz2
+
+    raw = (wiod2013_dir / "wiot_1995.RData").read_bytes()
+    assert raw[:3] == b"BZh"
+    plain = bz2.decompress(raw)
+    cases = {
+        "cut_stream": [raw[:n] for n in (4, 100, len(raw) // 2, len(raw) - 10)],
+        "cut_payload": [bz2.compress(plain[:n]) for n in (5, len(plain) // 2, len(plain) - 7)],
+        "foreign": [b"PK\x03\x04 not R", b"RDX3\n" + b"\x00" * 20, b"\x1f\x8b" + b"x" * 50, b""],
+    }
+    for what, blobs in cases.items():
+        for k, blob in enumerate(blobs):
+            d = tmp_path / f"{what}{k}"
+            d.mkdir()
+            (d / "wiot_1995.RData").write_bytes(blob)
+            with pytest.raises(gd.FileFormatError) as e:
+                gd.load_wiod2013(1995, path=d)
+            assert str(d / "wiot_1995.RData") in str(e.value), (what, k)

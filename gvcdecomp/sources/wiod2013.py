@@ -9,9 +9,9 @@ import numpy as np
 
 from ..errors import FileFormatError
 from ..panel import table_or_panel
-from ..table import IOTable
+from ..table import IOTable, repeated
 from .cache import cached_parts
-from .paths import find_file
+from .download import find_or_fetch
 
 SOURCE = "wiod2013"
 YEARS = range(1995, 2012)
@@ -24,7 +24,7 @@ HINT = (
 )
 
 
-def load_wiod2013(years, path=None, output: str = "rowsum"):
+def load_wiod2013(years, path=None, output: str = "rowsum", download: bool = True):
     """Load WIOD 2013 world input-output tables.
 
     Parameters
@@ -37,6 +37,11 @@ def load_wiod2013(years, path=None, output: str = "rowsum"):
         then the per-user cache ``~/.cache/gvcdecomp/wiod2013/``.
     output : {"rowsum", "stored"}
         Gross output used by the model (see :class:`IOTable`).
+    download : bool
+        When no file of a year is found (and no ``path`` is given), download
+        ``wiot_YYYY.RData`` (about 0.4 MB) into the per-user cache, checked
+        against its SHA-256 (:func:`gvcdecomp.sources.download.find_or_fetch`).
+        ``False``, or ``GVCDECOMP_OFFLINE=1``, forbids it.
 
     Notes
     -----
@@ -49,14 +54,14 @@ def load_wiod2013(years, path=None, output: str = "rowsum"):
     turns that off).
     """
     return table_or_panel(
-        years, YEARS, "WIOD 2013", lambda y: _load_year(y, path, output), SOURCE
+        years, YEARS, "WIOD 2013", lambda y: _load_year(y, path, output, download), SOURCE
     )
 
 
-def _load_year(year: int, path, output: str) -> IOTable:
+def _load_year(year: int, path, output: str, download: bool) -> IOTable:
     yy = f"{year % 100:02d}"
     patterns = [rf"wiot_{year}\.rdata", rf"wiot{yy}_row_(apr|sep)12\.xlsx"]
-    f = find_file(SOURCE, patterns, path, HINT)
+    f = find_or_fetch(SOURCE, patterns, path, HINT, f"wiot_{year}.RData", download)
 
     def parse():
         if f.suffix.lower() in (".rdata", ".rda"):
@@ -76,7 +81,13 @@ def _load_year(year: int, path, output: str) -> IOTable:
 
 
 def read_rdata(file: Path) -> dict:
-    """Parts of an IOTable from one ``wiot_YYYY.RData`` of the R package ``wiod``."""
+    """Parts of an IOTable from one ``wiot_YYYY.RData`` of the R package ``wiod``.
+
+    The object ``wiot_YYYY`` must be an R list with ``inter`` (n x n),
+    ``final`` (n x G*K), ``output`` (n) as numbers without NA, and
+    ``countries`` (G) and ``industries`` (N) as distinct strings, n = G*N;
+    anything else raises :class:`~gvcdecomp.errors.FileFormatError` naming the file.
+    """
     import rdata
 
     try:
@@ -85,24 +96,92 @@ def read_rdata(file: Path) -> dict:
             obj = rdata.read_rda(str(file))
     except Exception as e:  # rdata raises many types on corrupt input
         raise FileFormatError(f"{file}: not a readable R data file ({type(e).__name__}: {e})") from e
-    names = [k for k in obj if str(k).startswith("wiot_")]
+    names = [k for k in obj if str(k).startswith("wiot_")] if isinstance(obj, dict) else []
     if len(names) != 1 or not isinstance(obj[names[0]], dict):
-        raise FileFormatError(f"{file}: expected one object 'wiot_YYYY', found {list(obj)}")
+        found = list(obj) if isinstance(obj, dict) else type(obj).__name__
+        raise FileFormatError(f"{file}: expected one R list 'wiot_YYYY', found {found}")
+    name = str(names[0])
     w = {str(k): v for k, v in obj[names[0]].items()}
     missing = {"inter", "final", "output", "countries", "industries"} - set(w)
     if missing:
-        raise FileFormatError(f"{file}: object {names[0]} lacks {sorted(missing)}")
-    countries = [str(c) for c in np.asarray(w["countries"])]
-    industries = [str(i) for i in np.asarray(w["industries"])]
-    final = np.asarray(w["final"], dtype=np.float64)
-    K = final.shape[1] // max(len(countries), 1)
-    year = int(np.asarray(w["year"]).ravel()[0]) if "year" in w else None
+        raise FileFormatError(f"{file}: object {name} lacks {sorted(missing)}")
+    where = f"{file}: {name}$"
+    countries = _codes(where + "countries", w["countries"])
+    industries = _codes(where + "industries", w["industries"])
+    n = len(countries) * len(industries)
+    final = _numbers(where + "final", w["final"], 2)
+    K, rest = divmod(final.shape[1], len(countries))
+    if final.shape[0] != n or K == 0 or rest:
+        raise FileFormatError(
+            f"{where}final is {final.shape[0]} x {final.shape[1]}, expected {n} rows "
+            f"({len(countries)} countries x {len(industries)} industries) and a multiple "
+            f"of {len(countries)} columns"
+        )
+    inter = _numbers(where + "inter", w["inter"], 2)
+    if inter.shape != (n, n):
+        raise FileFormatError(f"{where}inter is {inter.shape[0]} x {inter.shape[1]}, expected {n} x {n}")
+    output = _numbers(where + "output", w["output"], 1)
+    if output.shape != (n,):
+        raise FileFormatError(f"{where}output has {output.size} values, expected {n}")
     return {
-        "Z": np.asarray(w["inter"], dtype=np.float64),
+        "Z": inter,
         "Y": final,
         "countries": countries,
         "sectors": industries,
         "fd_categories": FD_CATEGORIES if K == len(FD_CATEGORIES) else None,
-        "x": np.asarray(w["output"], dtype=np.float64),
-        "year": year,
+        "x": output,
+        "year": _year(file, name, w.get("year")),
     }
+
+
+def _codes(where: str, value) -> list[str]:
+    """Distinct, non-empty labels from an R character vector."""
+    a = np.asarray(value) if isinstance(value, np.ndarray) else None
+    if a is None or a.ndim != 1 or a.size == 0 or a.dtype.kind != "U" or np.ma.isMaskedArray(value):
+        raise FileFormatError(f"{where} must be a non-empty character vector, got {_what(value)}")
+    codes = [str(c) for c in a]
+    dup = repeated(codes)
+    if dup or "" in codes:
+        raise FileFormatError(f"{where}: " + (f"repeated codes {dup[:5]}" if dup else "an empty code"))
+    return codes
+
+
+def _numbers(where: str, value, ndim: int) -> np.ndarray:
+    """A float64 copy of an R numeric vector or matrix; NA (masked or NaN) is refused."""
+    import xarray as xr
+
+    if isinstance(value, xr.DataArray):  # matrices with dimnames come as DataArrays
+        value = value.data
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf" or value.ndim != ndim:
+        kind = "vector" if ndim == 1 else "matrix"
+        raise FileFormatError(f"{where} must be a numeric {kind}, got {_what(value)}")
+    # R's NA_integer_ arrives masked (its bits are INT_MIN, a number once unmasked)
+    na = np.ma.getmaskarray(value) | np.isnan(np.ma.getdata(value))
+    if na.any():
+        first = tuple(int(i) + 1 for i in np.argwhere(na)[0])
+        raise FileFormatError(
+            f"{where} has {int(na.sum())} missing (NA) value(s), first at R index {list(first)}"
+        )
+    return np.asarray(np.ma.getdata(value), dtype=np.float64)
+
+
+def _year(file, name: str, value) -> int | None:
+    """The year the object says it holds: its element ``year``, else its name."""
+    from_name = int(name[5:]) if name[5:].isdigit() else None
+    if value is None:
+        return from_name
+    ok = isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf"
+    a = np.ma.filled(value.astype(np.float64), np.nan).ravel() if ok else None
+    if a is None or not float(a[0]).is_integer():
+        raise FileFormatError(f"{file}: {name}$year must be one whole number, got {_what(value)}")
+    year = int(a[0])
+    if from_name is not None and year != from_name:
+        raise FileFormatError(f"{file}: object {name} says its year is {year}")
+    return year
+
+
+def _what(value) -> str:
+    """A short description of an R object as converted by rdata, for messages."""
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype} array of shape {value.shape}"
+    return type(value).__name__
