@@ -3,14 +3,35 @@
 A path ending in ``.zarr`` is a zarr store (a folder; needs the optional
 ``zarr`` package, ``pip install "gvcdecomp[zarr]"``); any other path is a
 netCDF-3 file.
+
+Writes survive a kill (SIGKILL, power loss after the fsyncs) at any point:
+the data go to a hidden temporary beside the target,
+``.<name>.gvc-<host>-<pid>-<random>.tmp``, created with the usual permissions
+(0o666 or 0o777 less the umask, which is never changed), fsynced, then renamed
+over the target; a zarr store (a folder) is swapped in two renames, the old
+store waiting as a ``.old`` sibling until the new one is in place. So the
+target always holds the complete old or the complete new content, except
+between the two renames of a swap, when only the ``.old`` holds it: the next
+load or save of that path renames it back. Every write first removes the
+stale leftovers of killed writes in its folder (a dead writer's, or unchanged
+for an hour), never a running writer's.
+
+Reading checks the kind of file before opening it (a folder, FIFO or device is
+a :class:`~gvcdecomp.errors.FileFormatError`, a missing path a
+:class:`~gvcdecomp.errors.DataNotFoundError`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
-import tempfile
+import socket
+import stat
+import time
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +123,7 @@ def load_table(path) -> IOTable:
         x=ds["x_stored"].values if "x_stored" in ds else None,
         va=ds["va_stored"].values if "va_stored" in ds else None,
         output=str(ds.attrs["output"]),
-        year=int(ds.attrs["year"]) if "year" in ds.attrs else None,
+        year=_year(path, ds.attrs["year"]) if "year" in ds.attrs else None,
         source=str(ds.attrs["source"]),
         units=str(ds.attrs["units"]),
     )
@@ -123,6 +144,17 @@ def load_table(path) -> IOTable:
             f"{path}: stored gross output x does not match Z, Y and the output choice"
         )
     return table
+
+
+def _year(path, value) -> int:
+    """The year attribute as an int; an integral float is accepted, anything else refused."""
+    v = np.asarray(value)
+    item = v.item() if v.size == 1 else None
+    if isinstance(item, float) and item.is_integer():
+        item = int(item)
+    if isinstance(item, bool) or not isinstance(item, int):
+        raise FileFormatError(f"{path}: year attribute is {value!r}, not an integer")
+    return item
 
 
 def save_result(ds: xr.Dataset, path) -> Path:
@@ -155,51 +187,72 @@ def load_result(path) -> xr.Dataset:
 
 
 def _write_atomic(ds: xr.Dataset, path) -> Path:
+    """Write ``ds`` to ``path`` so that a kill at any point leaves the old or the new content.
+
+    Before writing, a store lost in an interrupted swap is put back and stale
+    leftovers of killed writes in the folder are removed (:func:`_repair`,
+    :func:`_clean`). An OSError names ``path``, not the hidden temporary.
+    """
     path = Path(path)
-    if _is_zarr(path):
-        return _write_zarr_atomic(ds, path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    _repair(path)
+    _clean(path.parent)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
+        if _is_zarr(path):
+            return _write_zarr_atomic(ds, path)
+        return _write_netcdf_atomic(ds, path)
+    except OSError as e:
+        if e.errno is None or e.filename in (None, str(path)):
+            raise
+        raise OSError(e.errno, e.strerror, str(path)) from e
+
+
+def _write_netcdf_atomic(ds: xr.Dataset, path: Path) -> Path:
+    tmp = _sibling(path, "tmp")
+    # O_EXCL on a fresh random name; mode 0o666 less the umask, as for any new file
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
         ds.to_netcdf(tmp, engine=ENGINE)
-        with open(tmp, "rb+") as fh:  # the data reach the disk before the rename
-            os.fsync(fh.fileno())
+        _fsync(tmp)  # the data reach the disk before the rename
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    _fsync(path.parent)
     return path
 
 
 def _write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
     """A store is a folder, which ``os.replace`` cannot put over another folder:
-    the new store is written beside it, the old one renamed away, the new one
-    renamed in, and only then the old one deleted. Only a zarr store is ever
-    replaced; anything else under ``path`` is refused."""
+    the new store is written beside it, the old one renamed to a ``.old``
+    sibling, the new one renamed in, and only then the old one deleted. A kill
+    between the two renames leaves no store but a complete ``.old``, which
+    :func:`_repair` renames back. Only a zarr store is ever replaced; anything
+    else under ``path`` is refused."""
     _need_zarr()
     if path.exists() and not _looks_like_zarr(path):
         raise FileFormatError(f"{path}: exists and is not a zarr store; not replaced")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    tmp = _sibling(path, "tmp")
+    os.mkdir(tmp)  # 0o777 less the umask
     try:
-        os.chmod(tmp, 0o777 & ~_umask())
         ds.to_zarr(tmp, mode="w", zarr_format=ZARR_FORMAT, consolidated=True)
         _fsync_tree(tmp)
-        if not path.exists():
-            os.replace(tmp, path)
-            return path
-        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-        os.replace(path, old / "store")
+        old = None
+        if path.exists():
+            old = _sibling(path, "old")
+            os.mkdir(old)  # reserves the name; a folder may be renamed over an empty one
+            os.replace(path, old)
         try:
             os.replace(tmp, path)
         except BaseException:
-            os.replace(old / "store", path)  # put the previous store back
-            old.rmdir()
+            if old is not None:
+                os.replace(old, path)  # put the previous store back
             raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    shutil.rmtree(old, ignore_errors=True)  # only once the new store is in place
+    _fsync(path.parent)
+    if old is not None:
+        _discard(old)  # only once the new store is in place
     return path
 
 
@@ -207,12 +260,123 @@ def _looks_like_zarr(path: Path) -> bool:
     return path.is_dir() and any((path / m).exists() for m in (".zgroup", "zarr.json"))
 
 
+def _fsync(path: Path) -> None:
+    """Push a file, or a folder's entries (renames), to the disk."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        if path.is_dir():
+            return  # some file systems cannot open folders; the rename stands all the same
+        raise
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _fsync_tree(folder: Path) -> None:
     """The store's files reach the disk before the rename (as the netCDF path's fsync)."""
     for f in folder.rglob("*"):
         if f.is_file():
-            with open(f, "rb+") as fh:
-                os.fsync(fh.fileno())
+            _fsync(f)
+
+
+# -- leftovers of killed writes ------------------------------------------------------
+# A temporary is named ``.<name>.gvc-<host>-<pid>-<random>.tmp`` (and a store moved
+# aside during a swap ``... .old``), so that a later write can tell whether its
+# writer is still running. ``<host>`` is a hash of the host name: a pid means
+# nothing on another machine sharing the folder, whose leftovers go by age alone.
+
+#: Seconds after its last change when a leftover counts as stale even if its
+#: writer cannot be shown dead (another host, or a reused pid).
+STALE_AFTER = 3600.0
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+_SIBLING = re.compile(
+    r"\.(?P<name>.+)\.gvc-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[0-9a-f]{16}\.(?P<kind>tmp|old)", re.S
+)
+
+
+def _sibling(path: Path, kind: str) -> Path:
+    return path.with_name(f".{path.name}.gvc-{_HOST}-{os.getpid()}-{secrets.token_hex(8)}.{kind}")
+
+
+def is_stale_leftover(p: Path) -> bool:
+    """True when ``p`` is a temporary (or swapped-out store) of a write that is over:
+    its process, on this host, is dead, or it has not changed for :data:`STALE_AFTER` seconds.
+    False for anything not named like one, and for a concurrent writer's live temporary."""
+    m = _SIBLING.fullmatch(p.name)
+    if m is None:
+        return False
+    if m["host"] == _HOST and not _alive(int(m["pid"])):
+        return True
+    try:
+        return time.time() - p.lstat().st_mtime > STALE_AFTER
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _repair(path: Path) -> None:
+    """Put back a store that a killed swap left only as a ``.old`` sibling.
+
+    Only when ``path`` is absent and the ``.old`` is stale and complete (the
+    newest, if several); a failure leaves things as they are, for the caller
+    to report the missing path.
+    """
+    try:
+        if os.path.lexists(path):
+            return
+        olds = [
+            p for p in path.parent.iterdir()
+            if (m := _SIBLING.fullmatch(p.name)) and m["kind"] == "old" and m["name"] == path.name
+            and is_stale_leftover(p) and _looks_like_zarr(p)
+        ]  # fmt: skip
+        if olds:
+            os.rename(max(olds, key=lambda p: p.stat().st_mtime_ns), path)
+    except OSError:
+        pass
+
+
+def _clean(folder: Path) -> None:
+    """Remove the stale temporaries of killed writes in ``folder``, and the ``.old``
+    copies of swaps that finished (their target exists). Best effort: what cannot
+    be removed stays, for a later write."""
+    try:
+        leftovers = [p for p in folder.iterdir() if is_stale_leftover(p)]
+    except OSError:
+        return
+    for p in leftovers:
+        m = _SIBLING.fullmatch(p.name)
+        if m["kind"] == "old" and not os.path.lexists(p.with_name(m["name"])):
+            continue  # the only copy of a store _repair could not put back
+        _discard(p)
+
+
+def _discard(p: Path) -> None:
+    """Delete a leftover; a folder is first renamed to a ``.tmp`` name, so that
+    a kill while deleting never leaves a partial ``.old`` that looks restorable."""
+    try:
+        if not p.is_dir() or p.is_symlink():
+            p.unlink(missing_ok=True)
+            return
+        if p.suffix == ".old":
+            gone = _sibling(p.with_name(_SIBLING.fullmatch(p.name)["name"]), "tmp")
+            os.rename(p, gone)
+            p = gone
+        shutil.rmtree(p, ignore_errors=True)
+    except OSError:
+        pass
 
 
 def _is_zarr(path: Path) -> bool:
@@ -228,22 +392,25 @@ def _need_zarr() -> None:
         ) from e
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _read(path) -> xr.Dataset:
     path = Path(path)
     zarr_store = _is_zarr(path)
     if zarr_store:
         _need_zarr()
-    if not path.exists():
-        raise DataNotFoundError(f"{path}: no such {'zarr store' if zarr_store else 'file'}")
-    if zarr_store != path.is_dir():
-        kind = "a folder, not a netCDF file" if path.is_dir() else "a file, not a zarr store (a folder)"
-        raise FileFormatError(f"{path}: {kind}")
+    _repair(path)
+    try:
+        mode = os.stat(path).st_mode  # before opening: a FIFO would block the open
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataNotFoundError(
+            f"{path}: no such {'zarr store' if zarr_store else 'file'}"
+        ) from None
+    except OSError as e:
+        raise DataNotFoundError(f"{path}: cannot be read ({e.strerror})") from e
+    if zarr_store and not stat.S_ISDIR(mode):
+        kind = "a file" if stat.S_ISREG(mode) else f"a {_kind(mode)}"
+        raise FileFormatError(f"{path}: {kind}, not a zarr store (a folder)")
+    if not zarr_store and not stat.S_ISREG(mode):
+        raise FileFormatError(f"{path}: a {_kind(mode)}, not a netCDF file")
     try:
         if zarr_store:
             return xr.open_zarr(path).load()
@@ -255,3 +422,9 @@ def _read(path) -> xr.Dataset:
         raise FileFormatError(
             f"{path}: not a readable {kind} ({type(e).__name__}: {first})"
         ) from e
+
+
+def _kind(mode: int) -> str:
+    kinds = {stat.S_ISDIR: "folder", stat.S_ISFIFO: "FIFO (named pipe)", stat.S_ISSOCK: "socket",
+             stat.S_ISCHR: "character device", stat.S_ISBLK: "block device"}  # fmt: skip
+    return next((name for test, name in kinds.items() if test(mode)), "special file")
