@@ -8,6 +8,12 @@ decompose gross exports into domestic and foreign value added::
     r = gd.decompose(t, "wwz")      # xarray.Dataset (exporter, sector, importer)
 """
 
+from .sources.paths import use_numba_cache_dir
+
+# Before numba is first imported: compiled kernels go to the per-user cache, never
+# into the installed package (files there outlive an uninstall and break a reinstall).
+use_numba_cache_dir()
+
 from .errors import (
     DataNotFoundError,
     FileFormatError,

@@ -20,6 +20,8 @@ def _data_root() -> Path:
 
 # Loaders called without path= look in $GVCDECOMP_DATA_DIR: point it at the shared data.
 os.environ.setdefault("GVCDECOMP_DATA_DIR", str(_data_root()))
+# No test reaches a publisher: downloads are tested against a local server (test_download).
+os.environ.setdefault("GVCDECOMP_OFFLINE", "1")
 # Parsed-table caches go to a throwaway folder, never the user's (or ../shared).
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="gvcdecomp-test-cache-")
 

@@ -1,69 +1,24 @@
 """Downloads into the cache, against a local HTTP server on 127.0.0.1 (no network)."""
 
 import hashlib
-import http.server
-import threading
+import re
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import require_data
+from httpserve import Server
 from test_wiod2016 import make_table, write_rdata
 
+import gvcdecomp as gd
+from gvcdecomp.cli import STUDY, dva_shares
 from gvcdecomp.errors import DataNotFoundError, FileFormatError, OptionError
-from gvcdecomp.sources import wiod2016
+from gvcdecomp.sources import download, registry, wiod2016
 from gvcdecomp.sources.download import fetch
 from gvcdecomp.sources.paths import cache_dir
 
-pytest.importorskip("pooch")
-
 PAYLOAD = bytes(range(256)) * 4000  # 1 MB
-
-
-class Server:
-    """Serves ``files`` (path -> bytes); paths starting with /cut/ stop halfway."""
-
-    def __init__(self):
-        self.files = {}
-        self.requests = []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            timeout = 10  # a stuck client cannot hold the thread for long
-
-            def do_GET(self):
-                server.requests.append(self.path)
-                body = server.files.get(self.path.removeprefix("/cut"))
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.path.startswith("/cut/"):
-                    self.wfile.write(body[: len(body) // 2])
-                    self.wfile.flush()
-                    self.close_connection = True
-                    self.connection.shutdown(2)  # the peer sees the connection drop
-                    return
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -75,11 +30,17 @@ def server():
 
 @pytest.fixture(autouse=True)
 def own_cache(tmp_path, monkeypatch):
+    """An empty per-user cache, no local data folder, downloads allowed, no mirror."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("GVCDECOMP_DATA_DIR", raising=False)
+    monkeypatch.delenv("GVCDECOMP_OFFLINE", raising=False)
+    monkeypatch.delenv("GVCDECOMP_MIRROR", raising=False)
+    monkeypatch.delenv("GVCDECOMP_TIMEOUT", raising=False)
 
 
-def folder_names():
-    folder = cache_dir() / "wiod2016"
+def folder_names(source="wiod2016"):
+    """Everything in the source's cache folder, hidden temporary files included."""
+    folder = cache_dir() / source
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
@@ -124,7 +85,7 @@ def test_size_mismatch_raises_and_leaves_nothing(server):
 
 def test_connection_closed_midway_leaves_nothing(server):
     url = server.url + "/cut/data/bundle.zip"
-    with pytest.raises(DataNotFoundError, match="IncompleteRead.*nothing was kept"):
+    with pytest.raises(DataNotFoundError, match=f"broke off after {len(PAYLOAD) // 2} of {len(PAYLOAD)} bytes; nothing was kept"):
         fetch("wiod2016", "bundle.zip", url, sha256(PAYLOAD), progress=False)
     assert server.requests == ["/cut/data/bundle.zip"]
     assert folder_names() == []
@@ -161,10 +122,181 @@ def test_load_wiod2016_downloads_the_bundle(server, tmp_path, monkeypatch):
     monkeypatch.setitem(wiod2016.DOWNLOADS, wiod2016.R_BUNDLE, (url, digest, len(body)))
     monkeypatch.setenv("GVCDECOMP_DATA_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(DataNotFoundError):
-        wiod2016.load_wiod2016(2010)  # download is opt-in
+        wiod2016.load_wiod2016(2010)  # download is opt-in for the 642 MB bundle
     assert server.requests == []
     table = wiod2016.load_wiod2016(2010, download=True)
     np.testing.assert_array_equal(table.Z, t["Z"])
     assert folder_names() == [wiod2016.R_BUNDLE]
     wiod2016.load_wiod2016(2010, download=True)  # found in the cache now
     assert len(server.requests) == 1
+
+
+# -- bounded transfers ------------------------------------------------------------------
+
+
+def test_download_stops_once_past_the_expected_size(server):
+    # no Content-Length, 64 MiB sent for a file declared as 1 MB
+    with pytest.raises(FileFormatError, match=f"more than the expected {len(PAYLOAD)} bytes"):
+        fetch("wiod2016", "bundle.zip", server.url + "/flood/data/bundle.zip", sha256(PAYLOAD),
+              size=len(PAYLOAD), progress=False)  # fmt: skip
+    assert folder_names() == []
+    server.stop.wait(0.5)  # let the server notice the closed connection
+    # what was written before the client hung up: the size plus socket buffers, not 64 MiB
+    assert server.sent["/flood/data/bundle.zip"] < server.flood // 4
+
+
+def test_announced_size_above_the_expected_one_is_refused_before_the_body(server):
+    server.files["/data/big.zip"] = PAYLOAD * 3
+    with pytest.raises(FileFormatError, match=f"announces {3 * len(PAYLOAD)} bytes"):
+        fetch("wiod2016", "big.zip", server.url + "/data/big.zip", sha256(PAYLOAD),
+              size=len(PAYLOAD), progress=False)  # fmt: skip
+    assert folder_names() == []
+
+
+@pytest.mark.parametrize("mode", ["trickle", "silent"])
+def test_stalled_download_times_out(server, mode, monkeypatch):
+    monkeypatch.setenv("GVCDECOMP_TIMEOUT", "0.4")
+    url = f"{server.url}/{mode}/data/bundle.zip"
+    expected = "stalled" if mode == "trickle" else "timed out"
+    with pytest.raises(DataNotFoundError, match=f"{expected}.*nothing was kept"):
+        fetch("wiod2016", "bundle.zip", url, sha256(PAYLOAD), progress=False)
+    assert folder_names() == []
+
+
+@pytest.mark.parametrize("timeout", [0, -1, "soon", float("inf")])
+def test_invalid_timeout(server, timeout):
+    with pytest.raises(OptionError, match="timeout"):
+        fetch("wiod2016", "bundle.zip", server.url + "/data/bundle.zip", sha256(PAYLOAD),
+              timeout=timeout, progress=False)  # fmt: skip
+    assert server.requests == []
+
+
+def test_other_url_schemes_are_refused(server):
+    with pytest.raises(OptionError, match="ftp://"):
+        fetch("wiod2016", "bundle.zip", "ftp://example.org/bundle.zip", sha256(PAYLOAD))
+
+
+# -- data on first use: WIOD 2013 and the long-run WIOD ---------------------------------
+
+
+def read_sums(folder: Path) -> dict[str, str]:
+    return {name: digest for digest, name in (l.split() for l in (folder / "SHA256SUMS").read_text().splitlines())}
+
+
+@pytest.mark.parametrize("source", ["wiod2013", "wiod_longrun"])
+def test_pinned_digests_are_the_published_ones(source):
+    """The package's table holds exactly the files and digests of the shared data's SHA256SUMS."""
+    folder = require_data(source)
+    table = download.pinned(source)
+    assert {f: p.sha256 for f, p in table.items()} == read_sums(folder)
+    assert all(p.size == (folder / f).stat().st_size for f, p in table.items())
+
+
+def test_pinned_urls():
+    assert download.pinned("wiod2013")["wiot_2011.RData"].url == (
+        "https://raw.githubusercontent.com/bquast/wiod/"
+        "59a28ac22fbd7751ea84c0f33722b5246b0af46d/data/wiot_2011.RData"
+    )
+    assert download.pinned("wiod_longrun")["WIODlr_WIOT_1970.rda"].url == (
+        "https://raw.githubusercontent.com/Carol-seven/ionet_ext/"
+        "cfce85a91ddfbcb078fdba0a9d010c67db5ec6a9/WIOD%20long-run/WIODlr_WIOT_1970.rda"
+    )
+
+
+@pytest.fixture
+def mirror(monkeypatch):
+    """The shared data served as a mirror: <url>/<source>/<file>."""
+    with Server(require_data("wiod2013").parent) as s:
+        monkeypatch.setenv("GVCDECOMP_MIRROR", s.url + "/")
+        yield s
+
+
+def test_wiod2013_fetched_on_first_use_from_the_mirror(mirror, capsys):
+    t = gd.load_wiod2013(2011)
+    assert mirror.requests == ["/wiod2013/wiot_2011.RData"]
+    cached = cache_dir() / "wiod2013" / "wiot_2011.RData"
+    assert cached.read_bytes() == (require_data("wiod2013") / "wiot_2011.RData").read_bytes()
+    assert folder_names("wiod2013") == ["wiot_2011.RData"]
+    notice = capsys.readouterr().err
+    assert "downloading wiot_2011.RData" in notice and str(cache_dir() / "wiod2013") in notice
+    shares = dva_shares(t, "c14", list(STUDY))
+    assert {c: round(v, 1) for c, v in shares.items()} == STUDY  # the study's 80.5 / 82.2
+    gd.load_wiod2013(2011)  # from the cache now
+    assert len(mirror.requests) == 1
+
+
+def test_longrun_fetched_on_first_use_from_the_mirror(mirror, longrun_dir):
+    t = gd.load_wiod_longrun(1970)
+    assert mirror.requests == ["/wiod_longrun/WIODlr_WIOT_1970.rda"]
+    direct = gd.load_wiod_longrun(1970, path=longrun_dir / "WIODlr_WIOT_1970.rda")
+    np.testing.assert_array_equal(t.Z, direct.Z)
+    np.testing.assert_array_equal(t.Y, direct.Y)
+
+
+def test_tampered_file_is_refused_and_not_cached(tmp_path, monkeypatch, wiod2013_dir):
+    data = bytearray((wiod2013_dir / "wiot_2011.RData").read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, one byte changed
+    (tmp_path / "mirror" / "wiod2013").mkdir(parents=True)
+    (tmp_path / "mirror" / "wiod2013" / "wiot_2011.RData").write_bytes(bytes(data))
+    with Server(tmp_path / "mirror") as s:
+        monkeypatch.setenv("GVCDECOMP_MIRROR", s.url)
+        with pytest.raises(FileFormatError, match="checksum mismatch.*not kept") as e:
+            gd.load_wiod2013(2011)
+        assert s.requests == ["/wiod2013/wiot_2011.RData"]
+    assert download.pinned("wiod2013")["wiot_2011.RData"].sha256 in str(e.value)
+    assert folder_names("wiod2013") == []
+    assert not (cache_dir() / "parsed").exists()  # nothing parsed from it either
+
+
+@pytest.mark.parametrize("how", ["environment", "argument"])
+def test_offline_says_what_to_fetch_and_where(mirror, monkeypatch, how):
+    if how == "environment":
+        monkeypatch.setenv("GVCDECOMP_OFFLINE", "1")
+    options = {"download": False} if how == "argument" else {}
+    with pytest.raises(DataNotFoundError) as e:
+        gd.load_wiod2013(2011, **options)
+    msg = str(e.value)
+    assert ("GVCDECOMP_OFFLINE=1" if how == "environment" else "download=False") in msg
+    item = download.pinned("wiod2013")["wiot_2011.RData"]
+    assert f"{mirror.url}/wiod2013/wiot_2011.RData" in msg and item.sha256 in msg
+    assert str(cache_dir() / "wiod2013") in msg and "\n" not in msg
+    assert mirror.requests == [] and folder_names("wiod2013") == []
+
+
+def test_offline_without_mirror_names_the_publisher(monkeypatch):
+    monkeypatch.setenv("GVCDECOMP_OFFLINE", "1")
+    with pytest.raises(DataNotFoundError, match=re.escape(download.pinned("wiod_longrun")["WIODlr_WIOT_1980.rda"].url)):
+        gd.load_wiod_longrun(1980)
+
+
+def test_offline_forbids_explicit_downloads_too(server, monkeypatch):
+    monkeypatch.setenv("GVCDECOMP_OFFLINE", "1")
+    with pytest.raises(DataNotFoundError, match="downloads are off.*bundle.zip"):
+        fetch("wiod2016", "bundle.zip", server.url + "/data/bundle.zip", sha256(PAYLOAD))
+    assert server.requests == []
+
+
+def test_mirror_replaces_any_publisher_url(server, monkeypatch):
+    server.files["/wiod2016/bundle.zip"] = PAYLOAD
+    monkeypatch.setenv("GVCDECOMP_MIRROR", server.url + "/")
+    path = fetch("wiod2016", "bundle.zip", "https://publisher.invalid/b.zip", sha256(PAYLOAD),
+                 progress=False)  # fmt: skip
+    assert path.read_bytes() == PAYLOAD and server.requests == ["/wiod2016/bundle.zip"]
+
+
+def test_explicit_path_is_never_replaced_by_a_download(mirror, tmp_path):
+    with pytest.raises(DataNotFoundError, match=str(tmp_path)):
+        gd.load_wiod2013(2011, path=tmp_path)
+    assert mirror.requests == []
+
+
+def test_sources_table():
+    table = gd.sources()
+    assert list(table.columns) == ["loader", "coverage", "files", "origin", "download", "citation"]
+    assert set(registry.SOURCES) <= set(table.index)
+    for name, row in table.iterrows():
+        assert callable(getattr(gd, row.loader)) and row.citation
+        # "on first use" exactly where the package pins files to fetch
+        assert row.download.startswith("on first use") == bool(download.pinned(name))
+    assert "59a28ac" in table.loc["wiod2013", "origin"] and "Woltjer" in table.loc["wiod_longrun", "citation"]
+    assert gd.sources.wiod2013.SOURCE == "wiod2013"  # the package stays a package

@@ -1,26 +1,148 @@
 """Downloads of published data files into the per-user cache, checked before use.
 
-Built on ``pooch`` (the scientific Python tool for fetching data files), which
-streams the download to a temporary file in the destination folder, shows a
-``tqdm`` progress bar, checks the checksum and only then renames the file into
-place; a failed or interrupted download deletes the temporary file. So a file
-under its final name in the cache is always one whose checksum matched.
+A download is streamed into a hidden temporary file in the destination folder
+while its digest is computed; only a file of the expected size and digest is
+renamed into place, and anything else is deleted. So a file under its final
+name in the cache is always one whose checksum matched.
+
+Bounds: a transfer stops as soon as it passes the expected size (or when the
+server announces a larger one), and a stalled one is abandoned — no answer or
+no byte within the timeout, or less than ``MIN_RATE`` bytes a second over a
+timeout-long window.
+
+Environment:
+
+- ``GVCDECOMP_OFFLINE=1`` forbids every download; the error then says what to
+  fetch and where to put it.
+- ``GVCDECOMP_MIRROR=<base URL>`` fetches ``<base>/<source>/<file>`` instead of
+  the publisher's URL (an institutional mirror, an air-gapped site, the tests);
+  the file is checked against the same digest.
+- ``GVCDECOMP_TIMEOUT=<seconds>``: the connect, read and stall timeout
+  (default 30).
+
+WIOD 2013 and the per-year long-run WIOD files are fetched on first use from
+copies pinned to a commit (:data:`ORIGINS`); their sizes and SHA-256 digests
+are listed in ``downloads.csv`` next to this module.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import http.client
+import io
 import os
+import secrets
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from ..errors import DataNotFoundError, FileFormatError, OptionError
-from .paths import cache_dir
+from .paths import ENV_VAR as DATA_DIR_VAR
+from .paths import cache_dir, find_file
 
+OFFLINE_VAR = "GVCDECOMP_OFFLINE"
+MIRROR_VAR = "GVCDECOMP_MIRROR"
+TIMEOUT_VAR = "GVCDECOMP_TIMEOUT"
+#: Seconds to wait for a connection, for the next byte, and length of the stall window.
+DEFAULT_TIMEOUT = 30.0
+#: Bytes a second, averaged over a timeout-long window, below which a transfer is stalled.
+MIN_RATE = 1024
 #: Digest prefixes accepted in ``sha256=`` besides a bare SHA-256 hex digest.
 ALGORITHMS = ("sha256", "sha1", "md5")
+SCHEMES = ("http", "https", "file")
+CHUNK = 1 << 16
+
+#: Folder URLs of the copies fetched on first use, pinned to a commit so that the
+#: bytes behind a URL cannot change: the R package ``wiod`` (Quast) ships WIOD 2013
+#: as ``data/wiot_YYYY.RData``; Carol-seven/ionet_ext repackages the long-run WIOD
+#: per year as ``WIODlr_WIOT_YYYY.rda``.
+ORIGINS = {
+    "wiod2013": "https://raw.githubusercontent.com/bquast/wiod/"
+    "59a28ac22fbd7751ea84c0f33722b5246b0af46d/data/",
+    "wiod_longrun": "https://raw.githubusercontent.com/Carol-seven/ionet_ext/"
+    "cfce85a91ddfbcb078fdba0a9d010c67db5ec6a9/WIOD%20long-run/",
+}
 
 
-def fetch(source: str, filename: str, url: str, sha256: str, size=None, progress=True) -> Path:
+@dataclass(frozen=True)
+class Pinned:
+    """A file fetched on first use: its source, name, size in bytes and SHA-256."""
+
+    source: str
+    file: str
+    size: int
+    sha256: str
+
+    @property
+    def url(self) -> str:
+        return ORIGINS[self.source] + urllib.parse.quote(self.file)
+
+
+@cache
+def pinned(source: str) -> dict[str, Pinned]:
+    """The files of ``source`` fetched on first use, by name (empty for other sources)."""
+    text = resources.files(__package__).joinpath("downloads.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#"))
+    return {
+        r["file"]: Pinned(r["source"], r["file"], int(r["bytes"]), r["sha256"])
+        for r in rows
+        if r["source"] == source
+    }
+
+
+def offline() -> bool:
+    """True when ``GVCDECOMP_OFFLINE`` is set to anything but ``""`` or ``"0"``."""
+    return os.environ.get(OFFLINE_VAR, "").strip() not in ("", "0")
+
+
+def source_url(source: str, filename: str, url: str) -> str:
+    """``url``, or ``<$GVCDECOMP_MIRROR>/<source>/<filename>`` when a mirror is set."""
+    base = os.environ.get(MIRROR_VAR, "").strip()
+    if not base:
+        return url
+    return f"{base.rstrip('/')}/{source}/{urllib.parse.quote(filename)}"
+
+
+def find_or_fetch(
+    source: str, patterns: list[str], path, hint: str, filename: str, download: bool = True
+) -> Path:
+    """A local file matching ``patterns`` (see :func:`~.paths.find_file`), else a download.
+
+    When nothing is found, no explicit ``path`` was given and ``filename`` is
+    one of the source's pinned files (:func:`pinned`), it is downloaded into
+    ``<cache_dir>/<source>/`` with a one-line notice and a progress bar, and
+    checked against its size and SHA-256 (:func:`fetch`). With
+    ``download=False`` or ``GVCDECOMP_OFFLINE=1`` the
+    :class:`~gvcdecomp.errors.DataNotFoundError` says which URL to fetch and
+    where to put the file instead.
+    """
+    try:
+        return find_file(source, patterns, path, hint)
+    except DataNotFoundError as e:
+        item = pinned(source).get(filename)
+        if path is not None or item is None:
+            raise  # an explicit path is never replaced by a download
+        if not download or offline():
+            why = "download=False" if not download else f"{OFFLINE_VAR}=1"
+            raise DataNotFoundError(
+                f"{e}. Downloads are off ({why}): fetch "
+                f"{source_url(source, filename, item.url)} ({item.size} bytes, SHA-256 "
+                f"{item.sha256}) and put it in {cache_dir() / source}{os.sep} or in "
+                f"${DATA_DIR_VAR}/{source}/"
+            ) from None
+    return fetch(source, filename, item.url, item.sha256, size=item.size)
+
+
+def fetch(
+    source: str, filename: str, url: str, sha256: str, size=None, progress=True, timeout=None
+) -> Path:
     """Download ``url`` to ``<cache_dir>/<source>/<filename>`` unless a verified copy is there.
 
     Parameters
@@ -31,16 +153,21 @@ def fetch(source: str, filename: str, url: str, sha256: str, size=None, progress
     filename : str
         Name the file is stored under.
     url : str
-        Where to download it from (http or https).
+        Where to download it from (http, https or file); ``GVCDECOMP_MIRROR``
+        replaces it by ``<mirror>/<source>/<filename>``.
     sha256 : str
         Expected SHA-256 digest, hex. Required: there is no unchecked download.
         When the publisher lists only another digest, it may be given with its
         algorithm as prefix, ``"sha1:<hex>"`` or ``"md5:<hex>"``.
     size : int, optional
-        Expected size in bytes, checked as well (a truncated file is reported
-        as such rather than as a checksum mismatch).
+        Expected size in bytes: the transfer stops as soon as it passes it, and
+        a short file is reported as such rather than as a checksum mismatch.
     progress : bool
-        Show a progress bar (tqdm) while downloading.
+        Show a one-line notice and a progress bar (tqdm) on stderr.
+    timeout : float, optional
+        Seconds to wait for the connection and for each read, and the window
+        over which at least ``MIN_RATE`` bytes a second must arrive. Default
+        ``$GVCDECOMP_TIMEOUT`` or 30.
 
     Returns
     -------
@@ -51,62 +178,144 @@ def fetch(source: str, filename: str, url: str, sha256: str, size=None, progress
     Raises
     ------
     OptionError
-        No checksum given, or one that is not a hex digest.
+        No checksum given, one that is not a hex digest, a URL scheme other
+        than http, https or file, or an invalid timeout.
     FileFormatError
-        The downloaded file's size or checksum is not the expected one; the
-        message names the file, the expected and the actual value. Nothing is
-        left under ``filename``.
+        The download is larger or smaller than ``size`` or its checksum is not
+        the expected one; the message names the file, the expected and the
+        actual value. Nothing is left in the cache.
     DataNotFoundError
-        The server could not be reached or the transfer broke off; nothing is
-        left under ``filename``.
+        Downloads are off (``GVCDECOMP_OFFLINE``), the server could not be
+        reached, answered with an error, stalled or broke off; nothing is left
+        in the cache.
     """
-    import pooch
-    import requests
-
-    known = _known_hash(sha256, filename)
-    algorithm = known.partition(":")[0]
+    algorithm, _, expected = _known_hash(sha256, filename).partition(":")
+    timeout = _timeout(timeout)
     folder = cache_dir() / source
-    seen = {}
-
-    def download(link, output_file, pooch_object):
-        # pooch checks the digest after this returns; the size and the actual
-        # digest are taken here so that a mismatch can be reported in full
-        pooch.HTTPDownloader(progressbar=progress)(link, output_file, pooch_object)
-        seen["size"] = os.path.getsize(output_file)
-        seen["hash"] = _file_hash(output_file, algorithm)
-        if size is not None and seen["size"] != size:
-            raise ValueError("size mismatch")
-
-    try:
-        path = pooch.retrieve(url, known, fname=filename, path=folder, downloader=download)
-    except requests.RequestException as e:  # before ValueError: some are both
+    target = folder / filename
+    if target.is_file() and _file_hash(target, algorithm) == expected:
+        return target
+    url = source_url(source, filename, url)
+    if urllib.parse.urlsplit(url).scheme not in SCHEMES:
+        raise OptionError(f"cannot download {filename} from {url!r}: not an {'/'.join(SCHEMES)} URL")
+    if offline():
         raise DataNotFoundError(
-            f"could not download {filename} from {url} ({type(e).__name__}: {e}); "
-            "nothing was kept"
-        ) from e
-    except ValueError:  # pooch's verdict on a finished download: size or checksum
-        if "hash" not in seen:
-            raise
-        if size is not None and seen.get("size") != size:
-            raise FileFormatError(
-                f"{folder / filename}: downloaded from {url} with {seen.get('size')} bytes, "
-                f"expected {size}; the file was not kept"
-            ) from None
-        raise FileFormatError(
-            f"{folder / filename}: checksum mismatch for the download from {url}: expected "
-            f"{algorithm} {known.partition(':')[2]}, got {seen.get('hash')}; the file was "
-            "not kept"
-        ) from None
+            f"downloads are off ({OFFLINE_VAR}=1): fetch {url} and put it in {target}"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{filename}.{secrets.token_hex(6)}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
     except OSError as e:
         raise DataNotFoundError(
-            f"could not download {filename} from {url} ({type(e).__name__}: {e}); "
+            f"cannot write {filename} into the cache folder {folder} ({type(e).__name__}: {e})"
+        ) from e
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if progress:
+                amount = f" ({size / 1e6:.1f} MB)" if size else ""
+                print(f"gvcdecomp: downloading {filename}{amount} from {url} into {folder}",
+                      file=sys.stderr, flush=True)  # fmt: skip
+            got, digest = _stream(url, out, algorithm, size, timeout, progress, filename)
+            out.flush()
+            os.fsync(out.fileno())
+        if size is not None and got != size:
+            raise FileFormatError(
+                f"{target}: downloaded from {url} with {got} bytes, expected {size}; "
+                "the file was not kept"
+            )
+        if digest != expected:
+            raise FileFormatError(
+                f"{target}: checksum mismatch for the download from {url}: expected "
+                f"{algorithm} {expected}, got {digest}; the file was not kept"
+            )
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _stream(url, out, algorithm, size, timeout, progress, name) -> tuple[int, str]:
+    """Copy ``url`` into ``out``; returns (bytes, hex digest). Enforces size and timeouts."""
+    from tqdm import tqdm
+
+    from .. import __version__
+
+    h = hashlib.new(algorithm)
+    got = 0
+    request = urllib.request.Request(url, headers={"User-Agent": f"gvcdecomp/{__version__}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            declared = _declared_size(resp)
+            if size is not None and declared is not None and declared > size:
+                raise FileFormatError(
+                    f"{url}: the server announces {declared} bytes for {name}, expected "
+                    f"{size}; nothing was downloaded"
+                )
+            read = getattr(resp, "read1", resp.read)  # read1: return what has arrived
+            with tqdm(total=size or declared, unit="B", unit_scale=True, desc=name,
+                      disable=not progress, file=sys.stderr, leave=False) as bar:  # fmt: skip
+                window, in_window = time.monotonic(), 0
+                while chunk := read(CHUNK):
+                    got += len(chunk)
+                    if size is not None and got > size:
+                        raise FileFormatError(
+                            f"{url}: sent more than the expected {size} bytes of {name}; "
+                            "stopped, nothing was kept"
+                        )
+                    h.update(chunk)
+                    out.write(chunk)
+                    bar.update(len(chunk))
+                    in_window += len(chunk)
+                    elapsed = time.monotonic() - window
+                    if elapsed >= timeout:
+                        if in_window < MIN_RATE * elapsed:
+                            raise DataNotFoundError(
+                                f"download of {name} from {url} stalled ({in_window} bytes "
+                                f"in {elapsed:.1f} s); nothing was kept"
+                            )
+                        window, in_window = time.monotonic(), 0
+            if declared is not None and got < declared:
+                raise DataNotFoundError(
+                    f"download of {name} from {url} broke off after {got} of {declared} "
+                    "bytes; nothing was kept"
+                )
+    except urllib.error.HTTPError as e:
+        raise DataNotFoundError(
+            f"could not download {name} from {url} (HTTP {e.code} {e.reason}); nothing was kept"
+        ) from e
+    except (OSError, http.client.HTTPException) as e:  # URLError, timeouts, resets
+        reason = e.reason if isinstance(e, urllib.error.URLError) else e
+        raise DataNotFoundError(
+            f"could not download {name} from {url} ({type(reason).__name__}: {reason}); "
             "nothing was kept"
         ) from e
-    return Path(path)
+    return got, h.hexdigest()
+
+
+def _declared_size(resp) -> int | None:
+    value = (resp.headers.get("Content-Length") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _timeout(timeout) -> float:
+    if timeout is None:
+        timeout = os.environ.get(TIMEOUT_VAR, "").strip() or DEFAULT_TIMEOUT
+        what = TIMEOUT_VAR
+    else:
+        what = "timeout"
+    try:
+        value = float(timeout)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise OptionError(f"{what} must be a positive number of seconds, not {timeout!r}")
+    return value
 
 
 def _known_hash(digest, filename: str) -> str:
-    """``algorithm:hex`` in pooch's notation, refusing a missing or malformed digest."""
+    """``algorithm:hex``, refusing a missing or malformed digest."""
     if not digest or not isinstance(digest, str):
         raise OptionError(
             f"no checksum given for {filename}: downloads are always verified, so a "

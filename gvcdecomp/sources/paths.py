@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from ..errors import DataNotFoundError
@@ -15,6 +16,29 @@ def cache_dir() -> Path:
     """Per-user data folder: ``$XDG_CACHE_HOME/gvcdecomp`` (default ``~/.cache/gvcdecomp``)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "gvcdecomp"
+
+
+def numba_cache_dir() -> Path:
+    """Where numba keeps compiled kernels: ``<cache_dir>/numba``.
+
+    Never inside the installed package: files numba writes there survive an
+    uninstall and leave a broken package folder behind.
+    """
+    return cache_dir() / "numba"
+
+
+def use_numba_cache_dir() -> None:
+    """Point numba's cache at :func:`numba_cache_dir`, unless ``NUMBA_CACHE_DIR`` is set.
+
+    Called when gvcdecomp is imported, before numba is. A ``NUMBA_CACHE_DIR``
+    set by the user wins.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    os.environ["NUMBA_CACHE_DIR"] = str(numba_cache_dir())
+    numba = sys.modules.get("numba")
+    if numba is not None:  # imported before gvcdecomp: its config has already read the environment
+        numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
 
 
 def search_dirs(source: str, path=None) -> list[Path]:
@@ -35,18 +59,31 @@ def search_dirs(source: str, path=None) -> list[Path]:
 def find_file(source: str, patterns: list[str], path=None, hint: str = "") -> Path:
     """The first file matching one of ``patterns`` (regexes, case-insensitive).
 
-    ``path`` may name the file itself. Raises :class:`DataNotFoundError` saying
-    which names were looked for, where, and where to get them (``hint``).
+    ``path`` may name the file itself or a folder holding it. Raises
+    :class:`DataNotFoundError` saying which names were looked for, where, and
+    where to get them (``hint``); a ``path`` that does not exist, or a match
+    that is a folder, a FIFO or another non-regular file, is reported as such
+    (it is never opened, so a FIFO cannot block the reader).
     """
-    if path is not None and Path(path).is_file():
-        return Path(path)
+    if path is not None:
+        p = Path(path)
+        if p.is_file():
+            return p
+        if not p.is_dir():
+            raise DataNotFoundError(
+                f"{p}: " + ("not a regular file or folder" if p.exists() else "no such file or folder")
+                + f" (looked for {source} files matching {' or '.join(patterns)})"
+            )
     dirs = search_dirs(source, path)
     rx = [re.compile(p + r"\Z", re.IGNORECASE) for p in patterns]
     for d in dirs:
         if d.is_dir():
             for r in rx:
                 for f in sorted(d.iterdir()):
-                    if r.match(f.name) and f.is_file():
+                    if r.match(f.name):
+                        if not f.is_file():
+                            kind = "a folder" if f.is_dir() else "not a regular file"
+                            raise DataNotFoundError(f"{f}: is {kind}, expected a {source} data file")
                         return f
     where = ", ".join(str(d) for d in dirs)
     raise DataNotFoundError(

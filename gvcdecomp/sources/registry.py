@@ -6,7 +6,7 @@ import importlib
 import re
 from pathlib import Path
 
-from ..errors import DataNotFoundError, FileFormatError, UnknownLabelError
+from ..errors import DataNotFoundError, FileFormatError, OptionError, UnknownLabelError
 
 #: source name -> (module, loader function); modules are imported on first use.
 SOURCES = {
@@ -18,6 +18,90 @@ SOURCES = {
     "icio2021": ("gvcdecomp.sources.icio", "load_icio2021"),
     "icio2023": ("gvcdecomp.sources.icio", "load_icio2023"),
 }
+
+_TIMMER_2015 = (
+    "Timmer, M. P., Dietzenbacher, E., Los, B., Stehrer, R. and de Vries, G. J. (2015), "
+    "An Illustrated User Guide to the World Input-Output Database: the Case of Global "
+    "Automotive Production, Review of International Economics 23: 575-605"
+)
+_OECD_ICIO = "OECD ({}), OECD Inter-Country Input-Output Database, http://oe.cd/icio"
+_ICIO_FILES = {
+    "icio2016": "ICIO2016_YYYY.csv or .zip",
+    "icio2018": "ICIO2018_YYYY.csv or .zip",
+    "icio2021": "ICIO2021_YYYY.csv, bundles ICIO2021_YYYY-YYYY.zip",
+    "icio2023": "YYYY.csv / YYYY_SML.csv, bundles YYYY-YYYY.zip",
+}
+_ICIO_YEARS = {"icio2016": "1995-2011", "icio2018": "2005-2015", "icio2021": "1995-2018",
+               "icio2023": "1995-2020"}  # fmt: skip
+
+#: One row per source: what ``sources()`` shows. ``download``: how the files are
+#: obtained without placing them by hand.
+CATALOGUE = [
+    {
+        "source": "wiod2013", "loader": "load_wiod2013",
+        "coverage": "1995-2011; 40 countries + RoW x 35 industries",
+        "files": "wiot_YYYY.RData (R package wiod); WIOTyy_ROW_Apr12.xlsx / WIOTyy_ROW_Sep12.xlsx",
+        "origin": "wiod.org, 2013 release; per-year RData fetched from GitHub bquast/wiod, "
+                  "commit 59a28ac, folder data/",
+        "download": "on first use (wiot_YYYY.RData, about 0.4 MB a year, SHA-256 checked)",
+        "citation": _TIMMER_2015,
+    },
+    {
+        "source": "wiod_longrun", "loader": "load_wiod_longrun",
+        "coverage": "1965-2000; 25 countries + RoW x 23 industries",
+        "files": "WIODlr_WIOT_YYYY.rda; lr_wiod_wiot_final_filled.csv",
+        "origin": "GGDC, University of Groningen (long CSV); per-year rda fetched from GitHub "
+                  "Carol-seven/ionet_ext, commit cfce85a, folder 'WIOD long-run/'",
+        "download": "on first use (WIODlr_WIOT_YYYY.rda, about 2.8 MB a year, SHA-256 checked)",
+        "citation": "Woltjer, P., Gouma, R. and Timmer, M. P. (2021), Long-run World "
+                    "Input-Output Database: Version 1.0 Sources and Methods, GGDC Research "
+                    "Memorandum 190, University of Groningen",
+    },
+    {
+        "source": "wiod2016", "loader": "load_wiod2016",
+        "coverage": "2000-2014; 43 countries + ROW x 56 industries",
+        "files": "WIOTyyyy_October16_ROW.RData, WIOTyyyy_Nov16_ROW.xlsb, WIOTS_in_R.zip, "
+                 "WIOTS_in_EXCEL.zip",
+        "origin": "DataverseNL, doi:10.34894/PJ2M1C",
+        "download": "with download=True (WIOTS_in_R.zip, 641.6 MB, SHA-1 checked)",
+        "citation": _TIMMER_2015,
+    },
+    *(
+        {
+            "source": name, "loader": "load_icio",
+            "coverage": f"{_ICIO_YEARS[name]}; OECD ICIO {name[4:]} edition",
+            "files": _ICIO_FILES[name],
+            "origin": "OECD, oecd.org/sti/ind/inter-country-input-output-tables.htm",
+            "download": "no",
+            "citation": _OECD_ICIO.format(name[4:]),
+        }
+        for name in _ICIO_FILES
+    ),
+    {
+        "source": "wiod2016_niot", "loader": "load_niot",
+        "coverage": "2000-2014; national tables of 43 countries x 56 industries",
+        "files": "{CCC}_NIOT_nov16.xlsx",
+        "origin": "WIOD 2016 release, DataverseNL",
+        "download": "no",
+        "citation": _TIMMER_2015,
+    },
+]  # fmt: skip
+
+
+def sources():
+    """Every source the library reads, as a :class:`pandas.DataFrame` (one row per source).
+
+    Columns: ``source`` (the name for :func:`load` and the data sub-folder),
+    ``loader`` (the function in ``gvcdecomp``; ``load_icio`` takes the edition
+    as first argument), ``coverage`` (years, countries x
+    industries), ``files`` (the names recognised), ``origin`` (publisher and
+    where the files are fetched from), ``download`` (whether and how the
+    library downloads them) and ``citation``. Also ``gd.sources()``.
+    """
+    import pandas as pd
+
+    return pd.DataFrame(CATALOGUE).set_index("source")
+
 
 #: file-name pattern -> (source, how the year is read from the match)
 FILE_PATTERNS = [
@@ -51,6 +135,10 @@ def load(source: str, years, path=None, **options):
     path, ``$GVCDECOMP_DATA_DIR/<source>/``, per-user cache); ``options`` go to
     the loader (e.g. ``output="stored"``).
     """
+    if not isinstance(source, str):
+        raise OptionError(
+            f"source must be one name such as 'wiod2013', not {type(source).__name__} {source!r}"
+        )
     return _loader(source)(years, path=path, **options)
 
 
@@ -62,7 +150,8 @@ def open_table(path, **options):
     """
     path = Path(path)
     if not path.is_file():
-        raise DataNotFoundError(f"{path}: no such file")
+        kind = "a folder" if path.is_dir() else "not a regular file" if path.exists() else None
+        raise DataNotFoundError(f"{path}: " + (f"is {kind}, expected a table file" if kind else "no such file"))
     if path.suffix.lower() == ".nc":
         from ..storage import load_table
 

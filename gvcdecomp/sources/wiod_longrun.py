@@ -14,7 +14,7 @@ from ..panel import table_or_panel
 from ..table import IOTable
 from . import labelled
 from .cache import cached_parts
-from .paths import find_file
+from .download import find_or_fetch
 
 SOURCE = "wiod_longrun"
 YEARS = range(1965, 2001)
@@ -45,7 +45,7 @@ HINT = (
 )
 
 
-def load_wiod_longrun(years, path=None, output: str = "rowsum"):
+def load_wiod_longrun(years, path=None, output: str = "rowsum", download: bool = True):
     """Load long-run WIOD world input-output tables (Woltjer, Gouma & Timmer 2021).
 
     Parameters
@@ -58,6 +58,11 @@ def load_wiod_longrun(years, path=None, output: str = "rowsum"):
         then the per-user cache ``~/.cache/gvcdecomp/wiod_longrun/``.
     output : {"rowsum", "stored"}
         Gross output used by the model (see :class:`~gvcdecomp.table.IOTable`).
+    download : bool
+        When no file of a year is found (and no ``path`` is given), download
+        ``WIODlr_WIOT_YYYY.rda`` (about 2.8 MB) into the per-user cache, checked
+        against its SHA-256 (:func:`gvcdecomp.sources.download.find_or_fetch`).
+        ``False``, or ``GVCDECOMP_OFFLINE=1``, forbids it.
 
     Returns
     -------
@@ -94,13 +99,13 @@ def load_wiod_longrun(years, path=None, output: str = "rowsum"):
     Memorandum 190, University of Groningen.
     """
     return table_or_panel(
-        years, YEARS, "the long-run WIOD", lambda y: _load_year(y, path, output), SOURCE
+        years, YEARS, "the long-run WIOD", lambda y: _load_year(y, path, output, download), SOURCE
     )
 
 
-def _load_year(year: int, path, output: str) -> IOTable:
+def _load_year(year: int, path, output: str, download: bool) -> IOTable:
     patterns = [rf"wiodlr_wiot_{year}\.rda", r"lr_wiod_wiot_final_filled\.csv"]
-    f = find_file(SOURCE, patterns, path, HINT)
+    f = find_or_fetch(SOURCE, patterns, path, HINT, f"WIODlr_WIOT_{year}.rda", download)
     csv_file = f.suffix.lower() == ".csv"
 
     def parse():
