@@ -62,8 +62,8 @@ class LeontiefCore:
         ``{"EU": ["DEU", "FRA", ...]}``; trade among members is then domestic.
         Cached per grouping. See :class:`Regions`.
         """
-        partition(self.countries, groups)  # validate before building the key
-        key = None if not groups else tuple((k, tuple(v)) for k, v in groups.items())
+        groups = normalize_groups(groups, self.countries)  # members read once, validated
+        key = None if not groups else tuple(groups.items())
         if key not in self._regions:
             self._regions[key] = Regions(self, groups)
         return self._regions[key]
@@ -176,40 +176,63 @@ class Regions:
         return out
 
 
-def partition(countries, groups):
-    """Region index of each country, and the region names.
+def normalize_groups(groups, countries) -> dict[str, tuple[str, ...]]:
+    """``groups`` as ``{name: (member, ...)}`` with str codes, checked against ``countries``.
 
-    Raises :class:`~gvcdecomp.errors.OptionError` for malformed or overlapping
-    groups and :class:`~gvcdecomp.errors.UnknownLabelError` for a member that
-    is not among ``countries``.
+    Members may be any iterable of codes (list, tuple, generator, numpy array,
+    pandas Index or Series); each is read exactly once, so a generator is not
+    exhausted by the validation before it is used. ``None`` and ``{}`` mean no
+    grouping and give ``{}``.
+
+    Raises :class:`~gvcdecomp.errors.OptionError` for malformed, empty or
+    overlapping groups and :class:`~gvcdecomp.errors.UnknownLabelError` for a
+    member that is not among ``countries``.
     """
     from .errors import OptionError, UnknownLabelError
 
-    if not groups:
-        return np.arange(len(countries)), tuple(countries)
+    if groups is None:
+        return {}
     if not isinstance(groups, Mapping):
         raise OptionError(f"groups must map a name to a list of countries, got {type(groups).__name__}")
-    region = np.full(len(countries), -1)
-    names = []
+    out, owner = {}, {}
     for name, members in groups.items():
-        if isinstance(members, str) or not isinstance(members, Iterable):
+        if isinstance(members, str | bytes | Mapping) or not isinstance(members, Iterable):
             raise OptionError(f"group {name!r}: give a list of country codes, not {members!r}")
-        if name in countries and name not in members:
-            raise OptionError(f"group name {name!r} is also a country of the table outside the group")
+        members = tuple(str(m) for m in members)
+        name = str(name)
         if not members:
             raise OptionError(f"group {name!r} has no members")
+        if name in countries and name not in members:
+            raise OptionError(f"group name {name!r} is also a country of the table outside the group")
+        if name in out:
+            raise OptionError(f"group name {name!r} is given twice")
         for m in members:
             if m not in countries:
                 raise UnknownLabelError(
                     f"group {name!r}: unknown country {m!r}; the table has {', '.join(countries)}"
                 )
-            i = countries.index(m)
-            if region[i] == len(names):
+            if owner.get(m) == name:
                 raise OptionError(f"group {name!r} lists {m!r} twice")
-            if region[i] >= 0:
-                raise OptionError(f"country {m!r} is in two groups: {names[region[i]]!r} and {name!r}")
-            region[i] = len(names)
-        names.append(str(name))
+            if m in owner:
+                raise OptionError(f"country {m!r} is in two groups: {owner[m]!r} and {name!r}")
+            owner[m] = name
+        out[name] = members
+    return out
+
+
+def partition(countries, groups):
+    """Region index of each country, and the region names.
+
+    ``groups`` as for :func:`normalize_groups` (whose errors it raises).
+    """
+    groups = normalize_groups(groups, countries)
+    if not groups:
+        return np.arange(len(countries)), tuple(countries)
+    region = np.full(len(countries), -1)
+    names = list(groups)
+    for g, members in enumerate(groups.values()):
+        for m in members:
+            region[countries.index(m)] = g
     for i in np.flatnonzero(region < 0):
         region[i] = len(names)
         names.append(countries[i])
@@ -230,8 +253,9 @@ def _inverse(M: np.ndarray, what: str) -> tuple[np.ndarray, float]:
         raise SingularMatrixError(f"{what} is singular (zero pivot at position {info - 1})")
     rcond, _ = lapack.dgecon(lu, anorm, norm="I")
     if not rcond >= RCOND_MIN:
+        cond = 1 / rcond if rcond > 0 else float("inf")  # rcond underflows to 0 for tiny pivots
         raise SingularMatrixError(
-            f"{what} is too ill-conditioned to invert: condition number {1 / rcond:.3g} "
+            f"{what} is too ill-conditioned to invert: condition number {cond:.3g} "
             f"(limit {1 / RCOND_MIN:.0e})"
         )
     inv, info = lapack.dgetrs(lu, piv, np.eye(M.shape[0], order="F"), overwrite_b=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from functools import cached_property
@@ -18,6 +21,17 @@ from .errors import (
 
 #: Relative gap between stored and row-sum output above which a warning is given.
 OUTPUT_GAP_WARN = 1e-3
+#: A row sum within this many units of round-off (machine epsilon) of the
+#: absolute flows through its sector counts as zero output, see :class:`IOTable`.
+ROUNDOFF_ULPS = 64
+#: Largest absolute cell value accepted. Its square is still finite in float64
+#: (max 1.8e308), so no sum over sectors nor product of a flow with a flow or a
+#: multiplier overflows; no economy reaches it in any currency unit.
+MAX_MAGNITUDE = 1e150
+#: Validation reads large arrays in blocks of rows of about this many bytes,
+#: so that checking a table never allocates a temporary of its size.
+CHUNK_BYTES = 1 << 22
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class BalanceWarning(UserWarning):
@@ -61,9 +75,31 @@ class IOTable:
     -----
     A sector whose row sum is negative (negative final demand, a stock
     draw-down, with no intermediate inputs, as in a few cells of WIOD) or zero
-    gets zero input coefficients; a warning names it. Inputs bought by a sector
-    with no output are moved to the buying country's last final-demand category
-    (for WIOD: changes in inventories), with a warning, so that x = BY holds.
+    gets zero input coefficients and value added per unit v = 1; a warning
+    names the negative ones, and every result lists them with their exports
+    (``docs/numerics.md`` compares this convention with the others in use).
+    Inputs bought by a sector with no output are moved to the buying country's
+    last final-demand category (for WIOD: changes in inventories), with a
+    warning, so that x = BY holds.
+
+    A model output within round-off of zero counts as exactly zero:
+    ``|x_i| <= ROUNDOFF_ULPS * eps * (sum_j |Z_ij| + sum |Y_i| + sum_k |Z_ki|)``
+    (eps = 2.2e-16; the bracket is every flow through sector i, the scale of
+    the rounding error of a sum of them), or ``|x_i|`` below the smallest
+    normal float64 (2.2e-308, whose reciprocal overflows). A row whose flows
+    cancel to 1e-16 instead of 0 is then treated as the zero it stands for.
+
+    Arrays: ``Z`` and ``Y`` given as float64 arrays (C-ordered for ``Z``) are
+    used without copying, so a table costs its own size; the table then owns
+    them and they must not be changed afterwards (its core is computed once).
+    Only when inputs of a sector without output are reclassified are ``Z`` and
+    ``Y`` copied first, so the caller's arrays are never modified. Masked
+    arrays with masked cells, date/time and complex arrays are refused; values
+    beyond ``MAX_MAGNITUDE`` (1e150) are refused as overflowing.
+
+    Balance warnings (:class:`BalanceWarning`) are one line with counts and
+    point at the caller's line; the full detail (every row concerned and its
+    value) is kept in ``diagnostics``.
 
     Units are those of the data (WIOD: millions of US dollars, current prices).
     Raises :class:`~gvcdecomp.errors.TableError` subclasses on malformed input.
@@ -85,11 +121,11 @@ class IOTable:
     ):
         self.countries = _labels(countries, "countries")
         self.sectors = _labels(sectors, "sectors")
-        if year is not None and (isinstance(year, bool) or not isinstance(year, int | np.integer)):
-            raise LabelError(f"year must be an integer, got {year!r}")
-        self.year = None if year is None else int(year)
+        self.year = None if year is None else as_year(year, "year")
         self.source = source or "user-supplied arrays"
         self.units = units
+        #: What the balance checks found, by kind, in full (warnings give counts).
+        self.diagnostics: dict[str, dict] = {}
         # Country groups every method applies unless given groups= (OECD ICIO:
         # the China/Mexico processing splits merged back); loaders set it.
         self.default_groups: dict[str, list[str]] = {}
@@ -122,23 +158,30 @@ class IOTable:
                 f"named but Y has {K} per destination"
             )
         self.Z, self.Y = Z, Y
-        self._check_finite("Z", Z)
-        self._check_finite("Y", Y)
+        Yf = Y.reshape(n, -1)
+        # sums are finite iff every cell is (NaN and inf propagate) and nothing
+        # overflows: no full-size boolean temporary is needed
+        zrow, zcol = Z.sum(axis=1), Z.sum(axis=0)
+        yrow = Yf.sum(axis=1)
+        self._check_finite("Z", Z, zrow, zcol)
+        self._check_finite("Y", Yf, yrow, Yf.sum(axis=0))
 
-        rowsum = Z.sum(axis=1) + Y.sum(axis=(1, 2))
+        rowsum = zrow + yrow
         self.x_stored = None if x is None else self._vector(x, "x")
         self.va_stored = None if va is None else self._vector(va, "va")
         if output == "rowsum":
-            self.x = rowsum
+            x = rowsum.copy()
         elif output == "stored":
             if self.x_stored is None:
                 raise OutputError(f'{self._name}: output="stored" but no x was given')
-            self.x = self.x_stored
+            x = self.x_stored.copy()
         else:
             raise OutputError(f'output must be "rowsum" or "stored", got {output!r}')
         self.output = output
-        self._check_output(rowsum)
-        self._reclassify_inputs_without_output()
+        zabs_row, zabs_col = _abs_sums(Z)
+        self._zero_roundoff(x, zabs_row + _abs_sums(Yf)[0] + zabs_col)
+        self.x = x
+        self._check_output(rowsum, zabs_col)
 
     # -- construction helpers -------------------------------------------------
     @property
@@ -152,22 +195,59 @@ class IOTable:
         self._check_finite(what, a)
         return a
 
-    def _check_finite(self, what, a):
-        bad = ~np.isfinite(a)
-        if bad.any():
-            idx = np.unravel_index(np.flatnonzero(bad)[0], a.shape)
-            raise ValueNotFiniteError(
-                f"{self._name}: {what} holds {int(bad.sum())} NaN or infinite value(s); "
-                f"first at row {self.row_labels[idx[0]]}: {a[idx]}"
-            )
+    def _check_finite(self, what, a, *sums):
+        """Refuse NaN, infinite or overflowing values of ``a`` (1-D or 2-D by rows).
 
-    def _check_output(self, rowsum):
+        ``sums`` are sums of ``a`` along its axes: when they are finite every
+        cell is, and only then is ``a`` itself scanned, block by block.
+        """
+        if a.size and max(a.max(), -a.min()) > MAX_MAGNITUDE and np.isfinite(a.max() - a.min()):
+            i = int(np.argmax(np.abs(a).reshape(a.shape[0], -1).max(axis=1)))
+            raise ValueNotFiniteError(
+                f"{self._name}: {what} holds values beyond {MAX_MAGNITUDE:g} in absolute value "
+                f"(first row {self.row_labels[i]}), whose sums and products overflow float64; "
+                "rescale the table (e.g. to millions)"
+            )
+        if all(np.isfinite(s).all() for s in sums) and (sums or np.isfinite(a).all()):
+            return
+        count, first = 0, None
+        step = max(1, CHUNK_BYTES // max(1, a[:1].nbytes))
+        for i in range(0, a.shape[0], step):
+            bad = ~np.isfinite(a[i : i + step])
+            if bad.any():
+                count += int(bad.sum())
+                if first is None:
+                    first = np.unravel_index(np.flatnonzero(bad)[0], bad.shape)
+                    first = (first[0] + i, *first[1:])
+        if count:
+            raise ValueNotFiniteError(
+                f"{self._name}: {what} holds {count} NaN or infinite value(s); "
+                f"first at row {self.row_labels[first[0]]}: {a[first]}"
+            )
+        raise ValueNotFiniteError(  # cells finite, a sum is not: unreachable below MAX_MAGNITUDE
+            f"{self._name}: the sums of {what} overflow float64; rescale the table"
+        )
+
+    def _zero_roundoff(self, x, scale):
+        """Set to 0 the outputs within round-off of zero (see the class notes)."""
+        tiny = (np.abs(x) <= ROUNDOFF_ULPS * np.finfo(float).eps * scale) | (
+            np.abs(x) < np.finfo(float).tiny
+        )
+        rows = np.flatnonzero(tiny & (x != 0))
+        if rows.size:
+            self.diagnostics["output_rounded_to_zero"] = {
+                "rows": [self.row_labels[i] for i in rows],
+                "values": x[rows].tolist(),
+            }
+            x[rows] = 0.0
+
+    def _check_output(self, rowsum, zabs_col):
         x = self.x
         neg = np.flatnonzero(x < 0)
         # A negative row sum with no inputs is negative final demand (a stock
         # draw-down) of a sector that produces nothing: it gets zero
         # coefficients. Anything else negative is an error.
-        producing = np.abs(self.Z[:, neg]).sum(axis=0) > 0
+        producing = zabs_col[neg] > 0
         if neg.size and (self.output == "stored" or producing.any()):
             bad = neg if self.output == "stored" else neg[producing]
             raise OutputError(
@@ -175,13 +255,12 @@ class IOTable:
                 + ", ".join(f"{self.row_labels[i]}={x[i]:g}" for i in bad[:5])
             )
         if neg.size:
-            warnings.warn(
-                f"{self._name}: row sums are negative (negative final demand, no inputs) "
-                "in " + ", ".join(f"{self.row_labels[i]}={x[i]:g}" for i in neg[:10])
-                + "; these sectors get zero coefficients",
-                BalanceWarning,
-                stacklevel=3,
-            )
+            i = neg[np.argmin(x[neg])]
+            self._note(
+                "negative_row_sums", neg, x[neg],
+                f"{neg.size} row sum(s) negative (negative final demand, no inputs), "
+                f"lowest {self.row_labels[i]}={x[i]:g}; these sectors get zero coefficients",
+            )  # fmt: skip
         if not (x > 0).any():
             raise OutputError(f"{self._name}: gross output is zero in every row")
         if self.x_stored is not None:
@@ -189,44 +268,56 @@ class IOTable:
             gap = (diff > OUTPUT_GAP_WARN * np.abs(self.x_stored)) & (diff > 1e-9)
             if gap.any():
                 rows = np.flatnonzero(gap)
-                warnings.warn(
-                    f"{self._name}: stored gross output and row sums differ by more than "
-                    f"{OUTPUT_GAP_WARN:.1%} in {rows.size} row(s): "
-                    + ", ".join(self.row_labels[i] for i in rows[:10])
-                    + (" ..." if rows.size > 10 else "")
-                    + f' (the model uses output="{self.output}")',
-                    BalanceWarning,
-                    stacklevel=3,
-                )
+                rel = diff[rows] / np.maximum(np.abs(self.x_stored[rows]), np.abs(rowsum[rows]))
+                i = rows[np.argmax(rel)]
+                self._note(
+                    "output_gap", rows, (rowsum - self.x_stored)[rows],
+                    f"{rows.size} row(s) differ from stored output by more than "
+                    f"{OUTPUT_GAP_WARN:.1%}, largest {rel.max():.2%} at {self.row_labels[i]}; "
+                    f"the model uses {'row sums' if self.output == 'rowsum' else 'stored output'}",
+                )  # fmt: skip
+        self._reclassify_inputs_without_output(zabs_col)
         va = self.value_added
-        uses_inputs = np.abs(self.Z).sum(axis=0) > 0
-        neg = np.flatnonzero((va < -1e-9 * np.maximum(self.x, 1.0)) & uses_inputs)
+        neg = np.flatnonzero((va < -1e-9 * np.maximum(self.x, 1.0)) & (zabs_col > 0))
         if neg.size:
-            warnings.warn(
-                f"{self._name}: intermediate inputs exceed gross output (negative value "
-                f"added) in {neg.size} column(s): "
-                + ", ".join(f"{self.row_labels[i]}={va[i]:g}" for i in neg[:5]),
-                BalanceWarning,
-                stacklevel=3,
-            )
+            i = neg[np.argmin(va[neg])]
+            self._note(
+                "negative_value_added", neg, va[neg],
+                f"intermediate inputs exceed gross output (negative value added) in "
+                f"{neg.size} column(s), lowest {self.row_labels[i]}={va[i]:g}",
+            )  # fmt: skip
 
-    def _reclassify_inputs_without_output(self):
+    def _reclassify_inputs_without_output(self, zabs_col):
         # Inputs bought by a sector with no output cannot enter A (x_j = 0), and
         # dropping them would break x = BY; they are treated as final use
-        # (stock building) of the buying country, in the last category.
-        cols = np.flatnonzero((self.x <= 0) & (np.abs(self.Z).sum(axis=0) > 0))
+        # (stock building) of the buying country, in the last category. The
+        # arrays may be the caller's (taken without copying): copy before writing.
+        cols = np.flatnonzero((self.x <= 0) & (zabs_col > 0))
         if not cols.size:
             return
+        self.Z, self.Y = self.Z.copy(), self.Y.copy()
+        moved = self.Z[:, cols].sum(axis=0)
         for j in cols:
             self.Y[:, j // self.N, -1] += self.Z[:, j]
             self.Z[:, j] = 0.0
+        zabs_col[cols] = 0.0
+        self._note(
+            "inputs_reclassified", cols, moved,
+            f"{cols.size} sector(s) have no output but buy inputs (e.g. {self.row_labels[cols[0]]}); "
+            f"those inputs are counted as final use ({self.fd_categories[-1]}) of the buying country",
+        )  # fmt: skip
+
+    def _note(self, kind: str, rows, values, message: str):
+        """Keep the detail in ``diagnostics`` and warn once, in one line, at the caller."""
+        self.diagnostics[kind] = {
+            "rows": [self.row_labels[i] for i in rows],
+            "values": np.asarray(values, dtype=float).tolist(),
+            "message": message,
+        }
         warnings.warn(
-            f"{self._name}: sector(s) "
-            + ", ".join(self.row_labels[j] for j in cols[:10])
-            + f" have no output but buy inputs; those inputs are counted as final use "
-            f"({self.fd_categories[-1]}) of the buying country",
+            f"{self._name}: {message} (details: table.diagnostics[{kind!r}])",
             BalanceWarning,
-            stacklevel=3,
+            stacklevel=caller_stacklevel(),
         )
 
     # -- shape and labels -------------------------------------------------------
@@ -292,12 +383,23 @@ class IOTable:
             E[s * self.N : (s + 1) * self.N, s] = 0.0
         return E
 
+    @cached_property
+    def zero_output(self) -> np.ndarray:
+        """Rows whose model output is zero or negative: (k,) indices.
+
+        They get zero coefficients and value added per unit v = 1 (see
+        :class:`~gvcdecomp.core.LeontiefCore`); every result lists them.
+        """
+        return np.flatnonzero(self.x <= 0)
+
     def balance(self) -> dict:
         """How far the table is from balance.
 
         Returns a dict with the largest absolute and relative gaps between
         stored output and row sums (``rows``) and, when ``va`` was given,
-        between stored output and column sums plus value added (``columns``).
+        between stored output and column sums plus value added (``columns``),
+        the count of negative value added, and ``diagnostics`` (every row each
+        balance warning was about, with its value).
         """
         report = {}
         rowsum = self.Z.sum(axis=1) + self.Y.sum(axis=(1, 2))
@@ -306,6 +408,7 @@ class IOTable:
         if self.va_stored is not None:
             report["columns"] = _gap(ref, self.Z.sum(axis=0) + self.va_stored, self.row_labels)
         report["negative_value_added"] = int((self.value_added < 0).sum())
+        report["diagnostics"] = self.diagnostics
         return report
 
     @cached_property
@@ -324,19 +427,69 @@ class IOTable:
 
 
 def _numbers(a, what: str, name: str) -> np.ndarray:
-    """A float64 copy of ``a``; anything that is not a rectangular array of real
-    numbers (text, ragged lists, complex values) is a :class:`ShapeError`."""
+    """``a`` as a C-ordered float64 array, not copied when it already is one.
+
+    Anything that is not a rectangular array of real numbers (text, ragged
+    lists, complex, dates or durations) is a :class:`ShapeError`; a masked array
+    with masked cells is a :class:`ValueNotFiniteError` (its cells are missing).
+    """
     bad = f"{name}: {what} is not a rectangular array of real numbers"
+    if isinstance(a, np.ma.MaskedArray):
+        masked = int(np.ma.count_masked(a))
+        if masked:
+            raise ValueNotFiniteError(
+                f"{name}: {what} is a masked array with {masked} masked (missing) cell(s); "
+                "fill them (e.g. numpy.ma.filled) or drop the rows first"
+            )
+        a = a.data
     try:
         arr = np.asarray(a)
     except ValueError as e:  # ragged
         raise ShapeError(f"{bad} ({e})") from None
     if np.iscomplexobj(arr):
         raise ShapeError(f"{name}: {what} holds complex numbers")
+    if arr.dtype.kind in "mM":
+        raise ShapeError(f"{name}: {what} holds dates or durations ({arr.dtype}), not numbers")
     try:
-        return arr.astype(np.float64)
+        return np.ascontiguousarray(arr, dtype=np.float64)
     except (TypeError, ValueError) as e:  # text, objects
         raise ShapeError(f"{bad} ({e})") from None
+
+
+def _abs_sums(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column sums of ``|a|`` (2-D), read in blocks of rows (no full-size temporary)."""
+    rows, cols = np.empty(a.shape[0]), np.zeros(a.shape[1])
+    step = max(1, CHUNK_BYTES // max(1, a[:1].nbytes))
+    for i in range(0, a.shape[0], step):
+        block = np.abs(a[i : i + step])
+        block.sum(axis=1, out=rows[i : i + step])
+        cols += block.sum(axis=0)
+    return rows, cols
+
+
+def as_year(year, what: str = "year") -> int:
+    """``year`` as an int: ints, integral floats (2011.0) and 0-d arrays are accepted.
+
+    Anything else (2011.5, NaN, text, booleans) is a :class:`LabelError`.
+    """
+    if isinstance(year, np.ndarray) and year.ndim == 0:
+        year = year.item()
+    if isinstance(year, bool | np.bool_):
+        raise LabelError(f"{what} must be an integer, got {year!r}")
+    if isinstance(year, int | np.integer):
+        return int(year)
+    if isinstance(year, float | np.floating) and np.isfinite(year) and float(year).is_integer():
+        return int(year)
+    raise LabelError(f"{what} must be an integer, got {year!r}")
+
+
+def caller_stacklevel() -> int:
+    """``stacklevel`` for a warning raised in gvcdecomp, pointing at the first
+    frame outside the package: the user's line that called the library."""
+    frame, level = sys._getframe(1), 1  # 1: the function calling warnings.warn
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _labels(seq, what) -> tuple[str, ...]:
@@ -345,6 +498,12 @@ def _labels(seq, what) -> tuple[str, ...]:
     labels = tuple(str(s) for s in seq)
     if not labels:
         raise LabelError(f"{what} is empty")
+    control = [lab for lab in labels if any(unicodedata.category(ch) == "Cc" for ch in lab)]
+    if control:
+        raise LabelError(
+            f"{what} has codes with control characters (NUL, tab, newline, ...): "
+            + ", ".join(repr(lab) for lab in control[:5])
+        )
     dup = repeated(labels)
     if dup:
         raise LabelError(f"{what} has duplicated codes: {', '.join(sorted(dup))}")
