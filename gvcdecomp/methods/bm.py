@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import xarray as xr
 
@@ -132,7 +133,8 @@ def bm(
     (N for a country), and for the sectoral perimeters, where ``A_Ω`` has one
     row per member, a k x k solve for a group of k countries (a scalar division
     for a country). For Ω = all exports of s, ``I + A_Ω B_{·s} = (I - A_ss) B_ss``.
-    The blocks ``A_sr B_rs`` are computed for regions of equal size together.
+    The bilateral perimeters (one per exporter-importer pair, with the blocks
+    ``A_sr B_rs``) run in one numba kernel, pairs in parallel.
     """
     level = _check_options(approach, perspective, level)
     b = _Blocks(table, groups)
@@ -228,28 +230,28 @@ class _Blocks:
         self.Qrr = AW[..., 2]  # A_sr x^{(r)}_r
         self.vbs = R.vb[owner, rows]  # V_s B_ss
         self.fcs = R.vb.sum(axis=0) - self.vbs  # Σ_{t≠s} V_t B_ts
-        # Regions by size; in that order (perm) each size class is a run of equal
-        # blocks of A and B, which reshape into stacks without copies.
-        sizes = np.array([r.size for r in R.rows])
-        self.classes = []  # (regions, their rows (len, m), first position in perm)
-        start = 0
-        for m in np.unique(sizes):
-            reg = np.flatnonzero(sizes == m)
-            self.classes.append((reg, np.stack([R.rows[g] for g in reg]), start))
-            start += reg.size * m
-        perm = np.concatenate([idx.ravel() for _, idx, _ in self.classes])
-        if (perm == rows).all():  # single countries: already in that order
-            self.Ap, self.Bp = c.A, c.B
-        else:
-            self.Ap, self.Bp = c.A[np.ix_(perm, perm)], c.B[np.ix_(perm, perm)]
+        # Regions of equal size stack into (bs, m, m) blocks for the perimeters that
+        # span all importers; every region's rows, padded, for the pair kernel.
+        sizes = np.array([r.size for r in R.rows], dtype=np.int64)
+        self.classes = [
+            (reg, np.stack([R.rows[g] for g in reg]))
+            for reg in (np.flatnonzero(sizes == m) for m in np.unique(sizes))
+        ]
+        self.sizes = sizes
+        self.rows = np.zeros((G, sizes.max()), dtype=np.int64)
+        for g, r in enumerate(R.rows):
+            self.rows[g, : r.size] = r
 
     def exporters(self):
-        """Stacks of equal-sized exporters: (regions (bs,), rows (bs, m), position in perm)."""
-        for reg, idx, start in self.classes:
-            m = idx.shape[1]
-            step = max(1, _CHUNK // (m * self.c.n))
+        """Stacks of equal-sized exporters: (regions (bs,), rows (bs, m))."""
+        for reg, idx in self.classes:
+            step = max(1, _CHUNK // (idx.shape[1] * self.c.n))
             for lo in range(0, len(reg), step):
-                yield reg[lo : lo + step], idx[lo : lo + step], start + lo * m
+                yield reg[lo : lo + step], idx[lo : lo + step]
+
+    def pairs(self, X: np.ndarray, mode: int, sectoral: bool) -> np.ndarray:
+        """Every (exporter s, importer r) perimeter in one kernel call: see :func:`_pairs`."""
+        return _pairs(self.c.A, self.c.B, self.rows, self.sizes, self.N, X, mode, sectoral)
 
     def M(self, S: np.ndarray) -> np.ndarray:
         """``I + A_Ω B_{·s}`` for Ω = all exports of s, as ``(I - A_ss) B_ss``: (bs, m, m).
@@ -258,23 +260,6 @@ class _Blocks:
         """
         ss = (S[:, :, None], S[:, None, :])
         return (np.eye(S.shape[1]) - self.c.A[ss]) @ self.c.B[ss]
-
-    def pairs(self, sreg: np.ndarray, S: np.ndarray, at: int):
-        """``C_sr = A_sr B_rs`` for the exporters ``sreg`` (rows S, from position ``at`` of
-        perm) and every importer r, in chunks (importers (nr,), C (bs, nr, m, m)); C_ss = 0."""
-        bs, m = S.shape
-        own = slice(at, at + bs * m)
-        step = max(1, _CHUNK // (bs * m * m))
-        for regions, idx, start in self.classes:
-            mr = idx.shape[1]
-            for lo in range(0, len(regions), step):
-                reg = regions[lo : lo + step]
-                cols = slice(start + lo * mr, start + (lo + reg.size) * mr)
-                A_sr = self.Ap[own, cols].reshape(bs, m, reg.size, mr).transpose(0, 2, 1, 3)
-                B_rs = self.Bp[cols, own].reshape(reg.size, mr, bs, m).transpose(2, 0, 1, 3)
-                C = A_sr @ B_rs
-                C[sreg[:, None] == reg[None, :]] = 0.0
-                yield reg, C
 
 
 # A region of k members has m = k N rows, member-major. The sectoral perimeters of
@@ -309,32 +294,20 @@ def _perimeter_solve(M, rhs, N: int, sectoral: bool, transpose: bool = False):
     return _from_industries(out) if sectoral else out
 
 
-def _restricted(C, z, N: int, sectoral: bool):
-    """``C z`` with C (..., m, m) restricted to the perimeter (an industry's rows if sectoral)."""
-    if not sectoral:
-        return C @ z
-    return _from_industries(_industry_blocks(C, N) @ _to_industries(z, N))
-
-
 def _source_weights(b: _Blocks, perspective):
-    """``V_s B^{\\Ω}_ss``, ``Σ_{t≠s} V_t B^{\\Ω}_ts`` (GN, G'); Ω the perimeter of (s, i, r).
+    """``V_s B^{\\Ω}_ss``, ``Σ_{t≠s} V_t B^{\\Ω}_ts`` (GN, G' or 1); Ω the perimeter of (s, i, r).
 
     ``x B^{\\Ω}_{·s} = x B_{·s} M^{-1}`` with ``M = I + A_Ω B_{·s}`` (Woodbury); x is
     read on Ω's rows only, so only Ω's rows and columns of M matter.
     """
-    N = b.N
     sectoral = perspective in ("sector", "sectoral-bilateral")
     rhs = np.stack([b.vbs, b.fcs], axis=-1)  # (GN, 2)
-    sol = np.zeros((b.c.n, b.R.G, 2))
-    for sreg, S, at in b.exporters():
-        x = rhs[S]  # (bs, m, 2)
-        if perspective in ("exporter", "sector"):  # one perimeter for all importers
-            sol[S] = _perimeter_solve(b.M(S), x, N, sectoral, transpose=True)[:, :, None]
-            continue
-        for reg, C in b.pairs(sreg, S, at):
-            M = C + np.eye(S.shape[1])
-            y = _perimeter_solve(M, x[:, None], N, sectoral, transpose=True)
-            sol[S[:, :, None], reg] = y.transpose(0, 2, 1, 3)
+    if perspective in ("exporter", "sector"):  # one perimeter for all importers
+        sol = np.zeros((b.c.n, 1, 2))
+        for _, S in b.exporters():
+            sol[S, 0] = _perimeter_solve(b.M(S), rhs[S], b.N, sectoral, transpose=True)
+    else:
+        sol = b.pairs(rhs[:, None], _SOLVE_T, sectoral)
     return sol[..., 0], sol[..., 1]
 
 
@@ -345,42 +318,102 @@ def _sink_flows(b: _Blocks, perspective):
     right-hand sides ``e_Ω`` and ``A_Ω B Y_{·s}`` read on Ω's rows.
     """
     N, n, G = b.N, b.c.n, b.R.G
-    sectoral = perspective in ("sector", "sectoral-bilateral")
     rhs = np.stack([b.E, b.Rt], axis=-1)  # (GN, G', 2)
     if perspective == "exporter":
         # C_sr z = A_sr (B_{·s} z): one pass of the owner-label kernel over A.
         U = np.zeros((G, n, 2))
-        for sreg, S, at in b.exporters():
+        for sreg, S in b.exporters():
             z = _perimeter_solve(b.M(S), rhs[S].sum(axis=2), N, False)  # (bs, m, 2)
             U[sreg] = b.c.B[:, S].transpose(1, 0, 2) @ z
         Cz = _pair_products(b.c.A, U, b.R.owner, G)
-        return Cz[..., 0], b.Rt - Cz[..., 1]
-    Cz = np.zeros((n, G, 2))
-    for sreg, S, at in b.exporters():
-        if perspective == "sector":
-            z = _perimeter_solve(b.M(S), rhs[S].sum(axis=2), N, True)[:, None]
-        for reg, C in b.pairs(sreg, S, at):
-            if perspective != "sector":  # bilateral perimeters: one per importer
-                own = rhs[S][:, :, reg].transpose(0, 2, 1, 3)  # e_Ω, A_Ω B Y_{·s}: (bs, nr, m, 2)
-                z = _perimeter_solve(C + np.eye(S.shape[1]), own, N, sectoral)
-            Cz[S[:, :, None], reg] = _restricted(C, z, N, sectoral).transpose(0, 2, 1, 3)
+    elif perspective == "sector":  # one perimeter per industry, for all importers
+        z = np.zeros((n, 1, 2))
+        for _, S in b.exporters():
+            z[S, 0] = _perimeter_solve(b.M(S), rhs[S].sum(axis=2), N, True)
+        Cz = b.pairs(z, _TIMES_C, True)
+    else:  # bilateral perimeters: one per importer
+        Cz = b.pairs(rhs, _SOLVE_THEN_C, perspective == "sectoral-bilateral")
     return Cz[..., 0], b.Rt - Cz[..., 1]
 
 
 def _sink_importer_paths(b: _Blocks):
     """``A_sr (B^{\\s} Y^{\\s}_{·r})_r``, Ω = all exports of s: intermediates absorbed in r."""
     c = b.c
-    Cy = np.zeros((c.n, b.R.G))
+    y = np.zeros((c.n, b.R.G, 1))  # rows of s, column r: what C_sr multiplies
     ABY = c.A @ b.BY  # [i, k]: Σ_j A_ij x^{(k)}_j
-    for sreg, S, at in b.exporters():
+    for _, S in b.exporters():
         M = b.M(S)
         # B^{\s} Y^{\s}_{·r} = B y - B_{·s} M^{-1} A_Ω B y, y = Y_{·r} less s's final exports
         # Y_sr; A_Ω B y = Σ_{r'≠s} A_sr' x^{(r)}_r' - (M - I) Y_sr.
         A_ss = c.A[S[:, :, None], S[:, None, :]]
         Ysr = b.Y[S]  # (bs, m, G')
         z = np.linalg.solve(M, ABY[S] - A_ss @ b.BY[S] - (M - np.eye(S.shape[1])) @ Ysr)
-        y = Ysr + z  # column r: what C_sr multiplies
-        for reg, C in b.pairs(sreg, S, at):
-            Cyr = C @ y[:, :, reg].transpose(0, 2, 1)[..., None]  # (bs, nr, m, 1)
-            Cy[S[:, :, None], reg] = Cyr[..., 0].transpose(0, 2, 1)
-    return b.Qrr - Cy
+        y[S, :, 0] = Ysr + z
+    return b.Qrr - b.pairs(y, _TIMES_C, False)[..., 0]
+
+
+# What the pair kernel does with C = A_sr B_rs and M = I + C (on the perimeter's rows).
+_SOLVE_T, _SOLVE_THEN_C, _TIMES_C = 0, 1, 2
+
+
+@numba.njit(parallel=True, cache=True)
+def _pairs(A, B, rows, sizes, N, X, mode, sectoral):
+    """For every exporter region s and importer r != s, with C = A_sr B_rs (m x m):
+
+    ``out[rows_s, r] = M⁻ᵀ x`` (mode ``_SOLVE_T``), ``C M⁻¹ x`` (``_SOLVE_THEN_C``) or
+    ``C x`` (``_TIMES_C``), where ``M = I + C``, ``x = X[rows_s, r]`` (or ``X[rows_s,
+    0]`` when X has one column) of shape (m, q). ``sectoral``: M and C restricted to
+    the perimeters of single industries, the k x k blocks of a k-member region's rows
+    of one industry. Pairs run in parallel; the small products and solves are serial
+    (run with BLAS limited to one thread: see :func:`gvcdecomp.threads.serial_blas`).
+    """
+    n, G, q = A.shape[0], rows.shape[0], X.shape[2]
+    out = np.zeros((n, G, q))
+    for p in numba.prange(G * G):
+        s, r = p // G, p % G
+        if s == r:
+            continue
+        rs, rr = rows[s, : sizes[s]], rows[r, : sizes[r]]
+        m, mr = rs.size, rr.size
+        a, bt = np.empty((m, mr)), np.empty((mr, m))
+        for i in range(m):
+            for j in range(mr):
+                a[i, j] = A[rs[i], rr[j]]
+                bt[j, i] = B[rr[j], rs[i]]
+        C = a @ bt
+        col = r if X.shape[1] > 1 else 0
+        x = np.empty((m, q))
+        for i in range(m):
+            x[i] = X[rs[i], col]
+        if sectoral:
+            k = m // N
+            y = np.empty((m, q))
+            for ind in range(N):
+                idx = ind + N * np.arange(k)
+                Cb = np.empty((k, k))
+                for u in range(k):
+                    for v in range(k):
+                        Cb[u, v] = C[idx[u], idx[v]]
+                yb = _apply(Cb, x[idx], mode)
+                for u in range(k):
+                    y[idx[u]] = yb[u]
+        else:
+            y = _apply(C, x, mode)
+        for i in range(m):
+            out[rs[i], r] = y[i]
+    return out
+
+
+@numba.njit(cache=True)
+def _apply(C, x, mode):
+    if C.shape[0] == 1:  # one row per perimeter: divisions
+        d = 1.0 + C[0, 0]
+        if mode == _SOLVE_T or mode == _SOLVE_THEN_C:
+            x = x / d
+        return x if mode == _SOLVE_T else C[0, 0] * x
+    if mode == _TIMES_C:
+        return C @ x
+    M = np.eye(C.shape[0]) + C
+    if mode == _SOLVE_T:
+        return np.ascontiguousarray(np.linalg.solve(M.T.copy(), x))
+    return C @ np.ascontiguousarray(np.linalg.solve(M, x))
