@@ -22,8 +22,6 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from pathlib import Path
-
 from ..errors import FileFormatError
 
 MiB = 1 << 20
@@ -41,23 +39,29 @@ def normalised(name: str) -> str:
     return name.replace("\\", "/")
 
 
-def open_zip(path, what: str = "zip archive") -> zipfile.ZipFile:
-    """``zipfile.ZipFile(path)``; an unreadable or foreign file is a FileFormatError."""
-    path = Path(path)
+def open_zip(source, what: str = "zip archive", where: str | None = None) -> zipfile.ZipFile:
+    """``zipfile.ZipFile(source)`` (a path or a seekable binary file); errors as FileFormatError.
+
+    ``where`` names the source in messages (default: the path).
+    """
+    where = where or str(source)
     try:
-        with open(path, "rb") as f:
-            if f.read(8) == OLE2_MAGIC:
-                raise FileFormatError(
-                    f"{path}: is an encrypted (password-protected) or legacy binary Office file, "
-                    f"not a {what}; save it without a password in the current format"
-                )
-        return zipfile.ZipFile(path)
+        if hasattr(source, "read"):
+            head = source.read(8)
+            source.seek(0)
+        else:
+            with open(source, "rb") as f:
+                head = f.read(8)
+        if head == OLE2_MAGIC:
+            raise FileFormatError(
+                f"{where}: is an encrypted (password-protected) or legacy binary Office file, "
+                f"not a {what}; save it without a password in the current format"
+            )
+        return zipfile.ZipFile(source)
     except FileFormatError:
         raise
     except (*_DAMAGE, RuntimeError, NotImplementedError) as e:
-        raise FileFormatError(
-            f"{path}: not a readable {what} ({type(e).__name__}: {e})"
-        ) from e
+        raise FileFormatError(f"{where}: not a readable {what} ({type(e).__name__}: {e})") from e
 
 
 def members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:

@@ -41,9 +41,21 @@ basic prices) and IntTTM (international transport margins) are added up into
 sum of ``Z``, GO the output; checked on the release's national tables: the
 gap is below 1e-7 of output).
 
+Variants read as the canonical layout: labels with stray blanks, a byte-order
+mark or another case (``cons_h``, ``go``, ``tot``); a gross-output column
+whose code cell is empty, found by ``TOT`` or "Total output" over it, or by
+its position right after the last final-demand block; total rows whose code
+cell is empty, recognised by their description ("Value added at basic
+prices", ...); numbers stored as text (``"1234.5"``); empty rows and columns
+around the table. Text that is not a plain decimal number (``1,234``,
+``NaN``, ``n/a``) is refused.
+
 The bundles ``WIOTS_in_R.zip`` and ``WIOTS_in_EXCEL.zip`` of the release are
-read directly: the year's member is read into memory, nothing is unzipped to
-disk. Parsed tables are cached (see :mod:`gvcdecomp.sources.cache`).
+read directly: the year's member is read into memory (both R data and xlsb
+readers need the whole file), nothing is unzipped to disk; a member declaring
+more than :data:`MEMBER_LIMIT` bytes is refused before it is inflated, and
+every part of an ``.xlsb`` workbook is held to the same limit. Parsed tables
+are cached (see :mod:`gvcdecomp.sources.cache`).
 """
 
 from __future__ import annotations
@@ -51,8 +63,6 @@ from __future__ import annotations
 import io
 import re
 import warnings
-import zipfile
-import zlib
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from pathlib import Path
@@ -63,10 +73,10 @@ import pandas as pd
 from ..errors import DataNotFoundError, FileFormatError
 from ..panel import table_or_panel
 from ..table import IOTable
-from . import labelled
+from . import archive, labelled
 from .cache import cached_parts
 from .paths import find_file
-from .wiot_excel import HEAD_ROWS, _text, _year
+from .wiot_excel import HEAD_ROWS, _text, _year, as_number
 
 SOURCE = "wiod2016"
 YEARS = range(2000, 2015)
@@ -105,6 +115,24 @@ HINT = (
     "WIOTyyyy_October16_ROW.RData / WIOTyyyy_Nov16_ROW.xlsb) there, or pass download=True"
 )
 _COLUMN = re.compile(r"([A-Za-z]+)(\d+)")
+#: Largest inflated size accepted for a year's file in a bundle, or for a part
+#: of an .xlsb workbook, in bytes. A year is 2,472 rows x 2,685 columns, 6.6
+#: million numbers: 53 MB as plain doubles, and the release's compressed R file
+#: and binary workbook are each smaller than that; 512 MiB leaves a wide margin.
+MEMBER_LIMIT = 512 * archive.MiB
+#: Codes in their published case, looked up case-insensitively.
+_CANONICAL = {c.upper(): c for c in (*FD_CATEGORIES, *TOTAL_ROWS, TOTAL)}
+#: Descriptions of the total rows, for a row whose code cell is empty.
+_TOTAL_DESCRIPTIONS = (
+    (re.compile(r"intermediate", re.I), "II_fob"),
+    (re.compile(r"taxes less subsidies", re.I), "TXSP"),
+    (re.compile(r"cif\s*/\s*fob", re.I), "EXP_adj"),
+    (re.compile(r"purchases abroad", re.I), "PURR"),
+    (re.compile(r"non-?residents", re.I), "PURNR"),
+    (re.compile(r"value added", re.I), "VA"),
+    (re.compile(r"transport margins", re.I), "IntTTM"),
+    (re.compile(r"output", re.I), "GO"),
+)
 
 
 def load_wiod2016(years, path=None, output: str = "rowsum", download: bool = False):
@@ -191,14 +219,11 @@ def _load_year(year: int, path, output: str, download: bool) -> IOTable:
 
 
 def _member(bundle: Path, year: int) -> str:
-    """Name of the year's table inside a release bundle."""
-    try:
-        with zipfile.ZipFile(bundle) as zf:
-            names = zf.namelist()
-    except (zipfile.BadZipFile, OSError) as e:
-        raise FileFormatError(f"{bundle}: not a readable zip file ({type(e).__name__}: {e})") from e
+    """Name (``/``-separated) of the year's table inside a release bundle."""
+    with archive.open_zip(bundle) as zf:
+        names = list(archive.members(zf))
     for pattern in _patterns(year).values():
-        hits = [n for n in names if re.fullmatch(pattern, Path(n).name, re.IGNORECASE)]
+        hits = [n for n in names if re.fullmatch(pattern, n.rsplit("/", 1)[-1], re.IGNORECASE)]
         if hits:
             return hits[0]
     raise FileFormatError(
@@ -224,14 +249,7 @@ def read_table(file, member: str | None = None) -> dict:
     file = Path(file)
     where = _where(file, member)
     name = file.name if member is None else Path(member).name
-    if member is None:
-        source = file
-    else:
-        try:
-            with zipfile.ZipFile(file) as zf:
-                source = io.BytesIO(zf.read(member))
-        except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error) as e:
-            raise FileFormatError(f"{where}: cannot be read from the zip file ({e})") from e
+    source = file if member is None else io.BytesIO(archive.read_member(file, member, MEMBER_LIMIT))
     if name.lower().endswith(".xlsb"):
         rows, cols, values, year = read_xlsb(source, where)
     else:
@@ -327,6 +345,8 @@ def read_xlsb(source, where: str):
     """
     from pyxlsb import open_workbook
 
+    with archive.open_zip(source, ".xlsb workbook", where) as zf:
+        archive.check_archive(zf, where, MEMBER_LIMIT)
     try:
         wb = open_workbook(source)
     except Exception as e:  # zipfile, struct and KeyError on a foreign or corrupt file
@@ -346,7 +366,7 @@ def read_xlsb(source, where: str):
     except Exception as e:  # a sheet stream cut short or mangled
         raise FileFormatError(f"{where}: corrupt worksheet ({type(e).__name__}: {e})") from e
     raise FileFormatError(
-        f"{where}: no sheet has the WIOT header (a row with the codes CONS_h and GO within "
+        f"{where}: no sheet has the WIOT header (a row with the code CONS_h within "
         f"its first {HEAD_ROWS} rows); sheets: {', '.join(map(repr, wb.sheets))}"
     )
 
@@ -369,11 +389,13 @@ def read_grid(rows: Iterable[Sequence], where: str, title: str = ""):
     -------
     tuple or None
         ``(rows, cols, values, year)`` as :func:`read_rdata`, or None when the
-        first ``HEAD_ROWS`` rows have no row holding the codes ``CONS_h`` and
-        ``GO`` (not a WIOT sheet).
+        first ``HEAD_ROWS`` rows have no row holding the code ``CONS_h`` (not
+        a WIOT sheet).
 
-    The header is found from its labels: the code row holds ``CONS_h`` and
-    ``GO``; the country row holds ``TOT`` over ``GO``; the data columns run from
+    The header is found from its labels (compared without case): the code row
+    holds ``CONS_h`` and ``GO`` (or an empty code cell right after the last
+    final-demand column); the country row holds ``TOT`` over ``GO`` (or
+    country codes over every final-demand column); the data columns run from
     the first of the contiguous labelled cells of both rows that end at ``GO``.
     The label columns of the data rows are those whose cells equal the first
     data column's country and code. Rows below with labels are kept (the total
@@ -386,14 +408,17 @@ def read_grid(rows: Iterable[Sequence], where: str, title: str = ""):
         return None
     r_code, r_country, c0, g = header
     codes, countries = head[r_code], head[r_country]
-    cols = [(_text(countries, j), _text(codes, j)) for j in range(c0, g + 1)]
+    cols = [(_key(countries, j), _key(codes, j)) for j in range(c0, g)] + [(TOTAL, OUTPUT)]
     first, j_country, j_code = _first_data_row(head, max(r_code, r_country) + 1, c0, cols[0], where)
     titles = [_text(r, j) for r in head[:first] for j in range(min(c0, len(r)))]
     year = _year(title, *filter(None, titles))
     labels, data = [], []
     width = g + 1 - c0
     for i, row in enumerate(chain(head[first:], rows), start=first):
-        label = (_text(row, j_country), _text(row, j_code))
+        label = (_key(row, j_country), _key(row, j_code))
+        if label[0] == TOTAL and label[1] is None:  # a total row known by its description
+            text = " ".join(filter(None, (_text(row, j) for j in range(min(c0, len(row))))))
+            label = (TOTAL, next((k for rx, k in _TOTAL_DESCRIPTIONS if rx.search(text)), None))
         values = _numbers(row[c0 : g + 1], width)
         if label[0] is None or label[1] is None:
             if not np.isnan(values).all():
@@ -408,22 +433,47 @@ def read_grid(rows: Iterable[Sequence], where: str, title: str = ""):
     return labels, cols, values, year
 
 
+def _key(row, j):
+    """Label of a cell compared without case: known codes as published, others in capitals."""
+    t = _text(row, j)
+    return None if t is None else _CANONICAL.get(t.upper(), t.upper())
+
+
 def _header(head, where):
-    """(code row, country row, first data column, GO column), None without a code row."""
+    """(code row, country row, first data column, GO column), None without a code row.
+
+    The GO column is the one coded GO or, when that cell is empty, the one right
+    after the last final-demand code. The country row holds TOT over it, or else
+    three-letter country codes over every final-demand column.
+    """
     for r, row in enumerate(head):
-        texts = [_text(row, j) for j in range(len(row))]
-        if "CONS_h" in texts and OUTPUT in texts:
+        keys = [_key(row, j) for j in range(len(row))]
+        if "CONS_h" in keys:
             break
     else:
         return None
-    g = len(texts) - 1 - texts[::-1].index(OUTPUT)
-    below_above = [q for q in range(len(head)) if q != r and _text(head[q], g) == TOTAL]
-    if not below_above:
+    if OUTPUT in keys:
+        g = len(keys) - 1 - keys[::-1].index(OUTPUT)
+    else:
+        g = max(j for j, k in enumerate(keys) if k is not None) + 1
+        if keys[g - 1] not in FD_CATEGORIES:
+            raise FileFormatError(
+                f"{where}: row {r + 1} has the column codes but no {OUTPUT} column (coded "
+                f"{OUTPUT}, or uncoded right after the last final-demand column)"
+            )
+    others = [q for q in range(len(head)) if q != r]
+    fd = range(keys.index("CONS_h"), g)
+    q = next((q for q in others if _key(head[q], g) == TOTAL), None)
+    if q is None:
+        q = next(
+            (q for q in others if all(re.fullmatch("[A-Z]{3}", _key(head[q], j) or "") for j in fd)),
+            None,
+        )
+    if q is None:
         raise FileFormatError(
             f"{where}: missing header row: row {r + 1} has the column codes, but no row has "
             f"{TOTAL!r} over the {OUTPUT} column {_column_name(g)} (the row of country codes)"
         )
-    q = below_above[0]
     c0 = g
     while c0 > 0 and _text(head[r], c0 - 1) and _text(head[q], c0 - 1):
         c0 -= 1
@@ -434,7 +484,7 @@ def _first_data_row(head, start, c0, first_col, where):
     """Index of the first data row and the columns of its country and code labels."""
     country, code = first_col
     for i in range(start, len(head)):
-        cells = [_text(head[i], j) for j in range(min(c0, len(head[i])))]
+        cells = [_key(head[i], j) for j in range(min(c0, len(head[i])))]
         if country in cells and code in cells:
             j_country = cells.index(country)
             j_code = next((j for j, c in enumerate(cells) if c == code and j != j_country), None)
@@ -447,11 +497,12 @@ def _first_data_row(head, start, c0, first_col, where):
 
 
 def _numbers(cells, width) -> np.ndarray:
-    """Cell values as floats; empty and non-numeric cells are NaN."""
+    """Cell values as floats (numbers stored as text included); other cells are NaN."""
     out = np.full(width, np.nan)
     for j, v in enumerate(cells):
-        if isinstance(v, int | float) and not isinstance(v, bool):
-            out[j] = v
+        x = as_number(v)
+        if x is not None:
+            out[j] = x
     return out
 
 

@@ -24,6 +24,20 @@ one whose column header (country, code) equals the labels of its row (country
 in the column two to the left of the data, code in the column just left of it),
 and the extent of each block is read from the labels, so a table of G
 countries x N industries of any size in the same layout is read as well.
+
+Variants read as the canonical layout: labels with stray blanks, a byte-order
+mark or another case than the header's (``C14`` under ``c14``; the header's
+spelling is kept); a total column whose code cell is empty, recognised by its
+description ("Total output"), by ``TOT`` over it, or by its position right
+after the last final-demand block; valuation rows recognised by code or
+description; numbers stored as text (``"1234.5"``); empty rows and columns
+around the table. Text that is not a plain decimal number (``1,234``,
+``NaN``) is refused, as are an empty cell in the data and value-added rows
+that do not end with the output row ``r69`` (a table cut short).
+
+Bounds: the workbook is a zip; each of its parts must declare at most
+:data:`PART_LIMIT` bytes, and encrypted workbooks are refused, before
+openpyxl reads anything; the sheet is then streamed row by row.
 """
 
 from __future__ import annotations
@@ -38,10 +52,15 @@ from xml.etree.ElementTree import ParseError
 
 import numpy as np
 
-from ..errors import FileFormatError
+from ..errors import FileFormatError, GVCError
+from . import archive
 
 #: Rows of each sheet searched for the header.
 HEAD_ROWS = 60
+#: Largest inflated size accepted for a part of the workbook, in bytes. The
+#: sheet of a release year (1,441 rows x 1,640 columns, 2.4 million cells of
+#: about 40 bytes of XML each) is about 100 MB; 1 GiB leaves a wide margin.
+PART_LIMIT = 1 * archive.GiB
 
 #: WIOD 2013 final-demand column codes -> category codes used by gvcdecomp.
 FD_CODES = {"c37": "CONS_h", "c38": "CONS_np", "c39": "CONS_g", "c41": "GFCF", "c42": "INVEN"}
@@ -57,8 +76,9 @@ _FD_WORDS = (
 )
 _TOTAL_INTERMEDIATE = re.compile(r"\br60\b|total intermediate", re.I)
 _OUTPUT = re.compile(r"\br69\b|\boutput\b", re.I)
+_VALUE_ADDED = re.compile(r"value added", re.I)
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
-_NUMBER = (int, float)
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 # What a corrupt or foreign file makes zipfile / the XML parser raise while the
 # sheet is read; opening the workbook may raise more (see read_wiot_excel).
 _CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ParseError)
@@ -118,6 +138,8 @@ def read_wiot_excel(path) -> dict:
     from openpyxl.utils.exceptions import InvalidFileException
 
     path = Path(path)
+    with archive.open_zip(path, ".xlsx workbook") as zf:
+        archive.check_archive(zf, str(path), PART_LIMIT)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it does not read
@@ -130,7 +152,12 @@ def read_wiot_excel(path) -> dict:
         ) from e
     try:
         return _read_workbook(path, wb)
-    except _CORRUPT as e:
+    except GVCError:
+        raise
+    except (*_CORRUPT, ValueError, IndexError, TypeError, AttributeError) as e:
+        # openpyxl turns what it finds in the sheet XML into Python values and
+        # coordinates: text in a numeric cell, a shared-string index out of
+        # range, an impossible cell reference ("A0", "ZZZZ1") raise these
         raise FileFormatError(f"{path}: corrupt worksheet ({type(e).__name__}: {e})") from e
     finally:
         wb.close()
@@ -156,17 +183,41 @@ def _read_workbook(path: Path, wb) -> dict:
 
 
 def _label(row, j):
-    """Stripped text of a label cell, None when empty or outside the row."""
+    """Stripped text of a label cell (byte-order mark removed), None when empty or outside."""
     v = row[j] if 0 <= j < len(row) else None
     if v is None:
         return None
-    s = str(v).strip()
+    s = str(v).replace("\ufeff", "").strip()
     return s or None
 
 
 def _text(row, j):
+    """Like :func:`_label` for text cells only (a number is not a label here)."""
     v = row[j] if 0 <= j < len(row) else None
-    return v.strip() if isinstance(v, str) and v.strip() else None
+    return _label(row, j) if isinstance(v, str) else None
+
+
+def _same(a, b) -> bool:
+    """Labels equal but for case (None equals nothing)."""
+    return a is not None and b is not None and a.casefold() == b.casefold()
+
+
+def _fold(label):
+    return None if label is None else tuple(x and x.casefold() for x in label)
+
+
+def as_number(v) -> float | None:
+    """A cell as a finite float: a number, or text holding a plain decimal number; else None.
+
+    ``"1,234"`` is None: the comma may separate thousands or decimals.
+    """
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        x = float(v)
+    elif isinstance(v, str) and _DECIMAL.fullmatch(v.strip()):
+        x = float(v)
+    else:
+        return None
+    return x if np.isfinite(x) else None
 
 
 def _find_corner(head):
@@ -181,9 +232,8 @@ def _find_corner(head):
             code = _text(codes, c0)
             if (
                 code is not None
-                and code == _text(below, c0 - 1)
-                and _text(below, c0 - 2) is not None
-                and _text(head[h - 1], c0) == _text(below, c0 - 2)
+                and _same(code, _text(below, c0 - 1))
+                and _same(_text(head[h - 1], c0), _text(below, c0 - 2))
             ):
                 return h, c0
     return None
@@ -195,7 +245,7 @@ def _find_code_row(head, title):
         codes, below = head[h], head[h + 1]
         for c0 in range(2, len(codes)):
             code = _text(codes, c0)
-            if code is not None and code == _text(below, c0 - 1) and _text(below, c0 - 2):
+            if _same(code, _text(below, c0 - 1)) and _text(below, c0 - 2):
                 return (
                     f"sheet {title!r}: the header row of country codes is missing above "
                     f"the industry codes in row {h + 1} (cell {_cell(h, c0)} holds {code!r}; "
@@ -248,6 +298,15 @@ class _Sheet:
             cols.append((_label(ctry, j), _label(codes, j)))
             descs.append(_label(desc, j))
             j += 1
+        # a total column without its code: told by its description, TOT over
+        # it, or its place right after a final-demand column
+        if cols and (
+            _OUTPUT.search(_label(desc, j) or "")
+            or _same(_label(ctry, j), "TOT")
+            or _fd_code(cols[-1][1])
+        ):
+            cols.append((_label(ctry, j) or "TOT", "c62"))
+            descs.append(_label(desc, j))
         return cols, descs
 
     def industries(self, cols):
@@ -334,14 +393,22 @@ class _Sheet:
         return _fd_categories(codes, descs[n : n + K]), n + G * K
 
     # -- data -----------------------------------------------------------------
-    def numbers(self, row, width):
+    def numbers(self, row, width, total=None):
+        """The row's cells as floats; ``total``: index of the total column, for messages."""
         vals = row[self.c0 : self.c0 + width]
         if len(vals) == width and {type(v) for v in vals} <= {int, float}:
-            return np.array(vals, dtype=np.float64)
+            out = np.array(vals, dtype=np.float64)
+            if np.isfinite(out).all():
+                return out
         vals = tuple(vals) + (None,) * (width - len(vals))
-        j = next(j for j, v in enumerate(vals) if type(v) not in _NUMBER)
+        out = np.array([as_number(v) for v in vals], dtype=np.float64)  # None -> NaN
+        bad = np.flatnonzero(np.isnan(out))
+        if not bad.size:
+            return out
+        j = int(bad[0])
         what = "an empty cell" if vals[j] is None else f"the non-numeric value {vals[j]!r}"
-        self.fail(f"the data block holds {what} at {_cell(self.i, self.c0 + j)}")
+        where = " (the total column, gross output)" if j == total else ""
+        self.fail(f"the data block holds {what} at {_cell(self.i, self.c0 + j)}{where}")
 
     def read(self) -> dict:
         cols, descs = self.columns()
@@ -351,28 +418,28 @@ class _Sheet:
         fd_categories, total = self.final_demand(cols, descs, countries, n)
         width = total + 1
         labels = cols[:n]
-        index = {lab: i for i, lab in enumerate(labels)}
+        index = {_fold(lab): i for i, lab in enumerate(labels)}
 
         data = np.empty((n, width))
         seen = set()
         for i in range(n):
             row = self.next_row()
             lab = None if row is None else (_label(row, self.c0 - 2), _label(row, self.c0 - 1))
-            if lab not in index:
+            if _fold(lab) not in index:
                 end = "the sheet ends" if row is None else f"row {self.i + 1} is labelled {lab}"
                 self.fail(
                     f"truncated data block: the header announces {n} rows ({G} countries x "
                     f"{N} industries) from row {self.h + 2}, but after {i} rows {end}"
                 )
-            if lab in seen:
+            if _fold(lab) in seen:
                 self.fail(f"duplicated labels: row {self.i + 1} repeats {lab}")
-            if index[lab] != i:
+            if index[_fold(lab)] != i:
                 self.fail(
                     f"row {self.i + 1} is labelled {lab}, expected {labels[i]}: the rows must "
                     "be in the order of the columns"
                 )
-            seen.add(lab)
-            data[i] = self.numbers(row, width)
+            seen.add(_fold(lab))
+            data[i] = self.numbers(row, width, total)
 
         va = self.valuation_rows(index, n)
         # the title ("World Input-Output Table 2011") is in the label columns above the header
@@ -390,8 +457,12 @@ class _Sheet:
         }
 
     def valuation_rows(self, index, n):
-        """Sum of the rows below the block other than total intermediate use and output."""
-        va = None
+        """Sum of the rows below the block other than total intermediate use and output.
+
+        A value-added row and the output row after it must be there: a table
+        cut inside these rows would otherwise give a smaller value added.
+        """
+        va, has_va, has_output = None, False, False
         while (row := self.next_row()) is not None:
             text = " ".join(t for j in range(min(self.c0, len(row))) if (t := _label(row, j)))
             values = row[self.c0 : self.c0 + n]
@@ -399,18 +470,36 @@ class _Sheet:
                 if any(v is not None for v in values):
                     self.fail(f"row {self.i + 1} below the data block has values but no label")
                 continue
-            if (_label(row, self.c0 - 2), _label(row, self.c0 - 1)) in index:
+            if _fold((_label(row, self.c0 - 2), _label(row, self.c0 - 1))) in index:
                 self.fail(
                     f"duplicated labels: row {self.i + 1} below the data block repeats "
                     f"{(_label(row, self.c0 - 2), _label(row, self.c0 - 1))}"
                 )
-            if _TOTAL_INTERMEDIATE.search(text) or _OUTPUT.search(text):
+            if _TOTAL_INTERMEDIATE.search(text):
+                continue
+            if _OUTPUT.search(text):
+                has_output = has_va
                 continue
             if all(v is None for v in values):
                 continue  # a note, not a row of values
             v = self.numbers(row, n)
             va = v if va is None else va + v
+            has_va = has_va or bool(_VALUE_ADDED.search(text))
+        if not has_output:
+            self.fail(
+                "the rows below the data block lack "
+                + ("the output row (r69) after the value-added rows" if has_va else
+                   "the value-added row ('Value added at basic prices')")
+                + f" (the sheet ends at row {self.i + 1}; truncated file?)"
+            )
         return va
+
+
+def _fd_code(code) -> bool:
+    """A WIOD final-demand column code (``c37`` … or ``CONS_h`` …), in any case."""
+    return code is not None and (
+        code.lower() in FD_CODES or code.casefold() in {c.casefold() for c in FD_CODES.values()}
+    )
 
 
 def _fd_categories(codes, descs):
