@@ -9,15 +9,19 @@ from tqdm import tqdm
 from .errors import OptionError
 
 
-def _one_year(panel, year, fn, options):
-    # runs on a worker: the table is read there, never shipped
-    from .methods import run
+def _one_year(panel, year, specs):
+    # runs on a worker: the table is read there, never shipped, and every method
+    # of the list runs on it before it is dropped
+    from .methods import run_all
 
-    return run(fn, panel[year], options)
+    return run_all(panel[year], specs)
 
 
-def map_years(panel, fn, options: dict, client, progress: bool, desc: str) -> list:
-    """``[fn(panel[y], **options) for y in panel]`` computed on a Dask cluster."""
+def map_years(panel, specs: dict, client, progress: bool, desc: str) -> list:
+    """``[run_all(panel[y], specs) for y in panel]`` computed on a Dask cluster.
+
+    ``specs`` as built by :func:`gvcdecomp.methods.method_specs`; one task per year.
+    """
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -31,7 +35,7 @@ def map_years(panel, fn, options: dict, client, progress: bool, desc: str) -> li
     elif not isinstance(client, Client):
         raise OptionError(f'client must be a dask.distributed.Client or "local", got {client!r}')
     try:
-        futures = [client.submit(_one_year, panel, y, fn, options, pure=False) for y in panel.years]
+        futures = [client.submit(_one_year, panel, y, specs, pure=False) for y in panel.years]
         for _ in tqdm(as_completed(futures), total=len(futures), desc=desc, disable=not progress):
             pass
         return client.gather(futures)

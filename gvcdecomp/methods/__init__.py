@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 
 import xarray as xr
 from tqdm import tqdm
 
+from .. import threads
 from ..errors import OptionError
 from ..panel import Panel
 from ..table import IOTable
@@ -16,31 +18,42 @@ METHODS = {"wwz": wwz.wwz, "kww": kww.kww, "bm": bm.bm, "leontief": leontief.leo
 
 
 def decompose(
-    data, method: str = "wwz", *, progress: bool | None = None, client=None, **options
-) -> xr.Dataset:
+    data, method="wwz", *, progress: bool | None = None, client=None, **options
+) -> xr.Dataset | dict:
     """Decompose the gross exports (or flows) of a table or a panel of tables.
 
     Parameters
     ----------
     data : IOTable or Panel
         One table, or a :class:`~gvcdecomp.panel.Panel` of years.
-    method : str
+    method : str or list
         One of ``METHODS``: ``"wwz"`` (Wang–Wei–Zhu 2013, 16 terms by
         exporter, sector and importer), ``"kww"`` (Koopman–Wang–Wei 2014, 9
         terms by exporter), ``"bm"`` (Borin–Mancini 2019/2023, ``approach=``
         source/sink, ``perspective=`` and ``level=``), ``"leontief"``
         (value-added origin, ``post=`` exports/final/output).
+
+        Or a list of them, each a name or a pair ``(name, {option: value})``,
+        e.g. ``["wwz", "kww", ("bm", {"approach": "sink"}), "leontief"]``: every
+        method then runs on each table in one pass, which loads each year of a
+        panel once and computes its Leontief inverse once. The result is a
+        dict ``{label: Dataset}`` in the order of the list, each Dataset equal
+        to what a call with that one method returns. The label is the method's
+        name; a method listed more than once is labelled by its name and its
+        own options, ``"bm[approach=sink, perspective=bilateral]"`` (a mapping
+        value, such as ``groups``, shows its keys: ``groups={EU}``).
     progress : bool, optional
         Show a progress bar over the years of a panel (default: when more than
         one year).
     client : dask.distributed.Client or "local", optional
         Run the years of a panel as tasks on a Dask cluster, each worker loading
-        its own years; ``"local"`` starts (and afterwards closes) a
-        ``LocalCluster`` with one single-threaded worker per core. Results equal
-        the in-process path's up to the rounding of multi-threaded BLAS (~1e-15
-        relative).
+        its own years (and running every method of the list on them);
+        ``"local"`` starts (and afterwards closes) a ``LocalCluster`` with one
+        single-threaded worker per core. Results equal the in-process path's up
+        to the rounding of multi-threaded BLAS (~1e-15 relative).
     **options
-        Passed to the method. Every method takes ``groups={name: [countries]}``
+        Passed to the method (to every method of a list; a pair's own options
+        take precedence). Every method takes ``groups={name: [countries]}``
         (a set of countries treated as one exporter, trade among members
         domestic). Methods that take ``groups=`` get the table's
         ``default_groups`` (e.g. ICIO's China/Mexico splits merged) unless
@@ -48,32 +61,75 @@ def decompose(
 
     Returns
     -------
-    xarray.Dataset
+    xarray.Dataset, or dict of them for a list of methods
         As documented by each method; a panel adds a leading ``year`` dimension.
+
+    Raises :class:`~gvcdecomp.errors.OptionError` for an unknown method or
+    option, a malformed list, or the same method with the same options twice;
+    before any table is loaded or any method run.
     """
-    try:
-        fn = METHODS[method]
-    except (KeyError, TypeError):
-        raise OptionError(
-            f"unknown method {method!r}; available: {', '.join(METHODS)}"
-        ) from None
+    specs = method_specs(method, options)
     if isinstance(data, IOTable):
-        return run(fn, data, options)
-    if not isinstance(data, Panel):
-        raise TypeError(f"decompose expects an IOTable or a Panel, got {type(data).__name__}")
-    show = progress if progress is not None else len(data) > 1
-    if client is None:
-        years = tqdm(data.years, desc=method, disable=not show)
-        results = [run(fn, data[y], options) for y in years]
+        out = run_all(data, specs)
+    elif isinstance(data, Panel):
+        show = progress if progress is not None else len(data) > 1
+        desc = "+".join(specs)
+        if client is None:
+            years = tqdm(data.years, desc=desc, disable=not show)
+            # one year at a time: the table and its core are freed when run_all returns
+            per_year = [run_all(data[y], specs) for y in years]
+        else:
+            from ..distributed import map_years
+
+            per_year = map_years(data, specs, client, show, desc=desc)
+        out = {k: xr.concat([r[k] for r in per_year], dim="year") for k in specs}
     else:
-        from ..distributed import map_years
-
-        results = map_years(data, fn, options, client, show, desc=method)
-    return xr.concat(results, dim="year")
+        raise TypeError(f"decompose expects an IOTable or a Panel, got {type(data).__name__}")
+    return out[method] if isinstance(method, str) else out
 
 
-def run(fn, table, options: dict) -> xr.Dataset:
-    """``fn(table, **options)``, with the table's default groups unless overridden."""
+def method_specs(method, options: dict) -> dict:
+    """``{label: (function, options)}`` for a method name or a list of methods.
+
+    Checks every name and option (see :func:`decompose`); labels as documented there.
+    """
+    if isinstance(method, str):
+        items = [method]
+    elif isinstance(method, list | tuple) and method:
+        items = list(method)
+    else:
+        raise OptionError(
+            f"method must be a name or a non-empty list of names or (name, options) pairs, "
+            f"got {method!r}"
+        )
+    parsed = []
+    for item in items:
+        own = {}
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Mapping):
+            item, own = item
+        if not isinstance(item, str) or item not in METHODS:
+            raise OptionError(f"unknown method {item!r}; available: {', '.join(METHODS)}")
+        parsed.append((item, dict(own)))
+    names = [name for name, _ in parsed]
+    specs = {}
+    for name, own in parsed:
+        label = name if names.count(name) == 1 else f"{name}[{_tag(own)}]"
+        if label in specs:
+            raise OptionError(f"method {label!r} is asked for twice with the same options")
+        opts = {**options, **own}
+        _check_options(METHODS[name], opts)
+        specs[label] = (METHODS[name], opts)
+    return specs
+
+
+def _tag(options: dict) -> str:
+    def short(v):
+        return "{" + ",".join(map(str, v)) + "}" if isinstance(v, Mapping) else str(v)
+
+    return ", ".join(f"{k}={short(v)}" for k, v in options.items())
+
+
+def _check_options(fn, options: dict) -> None:
     params = inspect.signature(fn).parameters
     unknown = set(options) - set(params) - {"table"}
     if unknown:
@@ -82,6 +138,24 @@ def run(fn, table, options: dict) -> xr.Dataset:
             f"{fn.__name__}: unknown option(s) {', '.join(sorted(unknown))}; "
             f"accepted: {', '.join(accepted) or 'none'}"
         )
+
+
+def run_all(table, specs: dict) -> dict:
+    """``{label: fn(table, **options)}`` for every spec of :func:`method_specs`.
+
+    The Leontief core is computed once, with every BLAS thread (a large LU gains
+    from them); the methods then run with the thread setting of
+    :func:`gvcdecomp.threads.for_methods`.
+    """
+    table.core
+    with threads.for_methods(table.n):
+        return {label: run(fn, table, opts) for label, (fn, opts) in specs.items()}
+
+
+def run(fn, table, options: dict) -> xr.Dataset:
+    """``fn(table, **options)``, with the table's default groups unless overridden."""
+    _check_options(fn, options)
+    params = inspect.signature(fn).parameters
     if table.default_groups and "groups" not in options and "groups" in params:
         options = {**options, "groups": table.default_groups}
     return fn(table, **options)

@@ -7,6 +7,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import OptionError
+from ..threads import serial_blas
 from ._result import result_dataset
 from .wwz import _pair_products
 
@@ -250,8 +251,12 @@ class _Blocks:
                 yield reg[lo : lo + step], idx[lo : lo + step]
 
     def pairs(self, X: np.ndarray, mode: int, sectoral: bool) -> np.ndarray:
-        """Every (exporter s, importer r) perimeter in one kernel call: see :func:`_pairs`."""
-        return _pairs(self.c.A, self.c.B, self.rows, self.sizes, self.N, X, mode, sectoral)
+        """Every (exporter s, importer r) perimeter in one kernel call: see :func:`_pairs`.
+
+        BLAS on one thread: the kernel's threads call it for their small blocks.
+        """
+        with serial_blas():
+            return _pairs(self.c.A, self.c.B, self.rows, self.sizes, self.N, X, mode, sectoral)
 
     def M(self, S: np.ndarray) -> np.ndarray:
         """``I + A_Ω B_{·s}`` for Ω = all exports of s, as ``(I - A_ss) B_ss``: (bs, m, m).
