@@ -9,43 +9,71 @@ source file and a function that parses it into the keyword arguments of
 parse, not the table: the table is built the same way on every load, so the
 gross-output choice is applied, and its warnings given, each time.
 
-An entry is ``<cache_dir>/parsed/<source>/<file>[-<part>]-<size>-<mtime_ns>.nc``:
+An entry is ``<cache_dir>/parsed/<source>/<file>[-<part>]-<sha256>-p<version>.nc``:
 
-- ``<file>``, ``<size>`` and ``<mtime_ns>`` are the name, size in bytes and
-  modification time (nanoseconds) of the source file, so replacing or editing
-  the file (any change of size or time) makes a new entry, and the stale ones
-  of that file are deleted when the new one is written;
-- ``<part>`` names the table inside a file that holds several (a member of a
-  zip bundle, or a year of a long CSV).
+- ``<sha256>`` is the SHA-256 of the source file's bytes and ``<version>`` is
+  :data:`PARSER_VERSION`: an entry is found only for the same content read by
+  the same parsing code. A corrected file of the same size and modification
+  time (``cp -p``, ``rsync -t``, a git checkout) has another hash. Hashing
+  streams the file (about 1 s per GB, far less than parsing it) and is done
+  once per process and file version (path, inode, size, mtime, ctime);
+- ``<file>`` is the source file's name and ``<part>`` names the table inside a
+  file that holds several (a member of a zip bundle, or a year of a long CSV).
+  Entries of the same ``<file>[-<part>]`` with another hash or version are
+  deleted when a new one is written.
 
-Entries are written atomically through :mod:`gvcdecomp.storage` (netCDF-3,
-float64, exact; temporary file, then rename). An entry that cannot be read back
-(truncated, foreign, incomplete) is deleted and the source parsed again; a
-cache folder that cannot be written to only costs the speed-up.
+Each entry records the SHA-256 of its own arrays and labels (attribute
+``gvcdecomp_checksum``), checked on every read: an entry whose bytes changed
+on disk (or that is truncated, foreign, unreadable) is never used; it is
+deleted, the source parsed again and one :class:`CacheWarning` names the entry
+and the fault. Entries are written through :mod:`gvcdecomp.storage` (netCDF-3,
+float64, exact; temporary file, then rename; stale temporaries of killed
+writes removed). A cache folder that cannot be used (read-only, full, a file
+where a folder should be) turns caching off for the process with one
+:class:`CacheWarning`; loading never fails because of the cache.
 
-Opting out: set the environment variable ``GVCDECOMP_NO_CACHE=1`` (any value
-other than empty or ``0``); loaders then parse every time and write nothing.
-The cache is per user (``$XDG_CACHE_HOME/gvcdecomp``, see
-:func:`~gvcdecomp.sources.paths.cache_dir`), never next to the data.
+:func:`info` and :func:`clear` report and free the space used, per source
+(one year of WIOD 2013 is about 19 MB). Opting out: set the environment
+variable ``GVCDECOMP_NO_CACHE=1`` (any value other than empty or ``0``);
+loaders then parse every time and write nothing. The cache is per user
+(``$XDG_CACHE_HOME/gvcdecomp/parsed``, see :func:`folder`), never next to the data.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from ..errors import FileFormatError, GVCError
+from ..errors import FileFormatError, GVCError, OptionError
 from .paths import cache_dir
 
 ENV_VAR = "GVCDECOMP_NO_CACHE"
 KIND = "parsed table"
-#: Version of the entry layout; entries of another version are parsed again.
-VERSION = 1
+#: Version of the parsing code and entry layout, part of every entry's key.
+#: Bump it whenever a loader's parsing changes what it returns for some file.
+PARSER_VERSION = 2
+
+_ENTRY = r"-(?:[0-9a-f]{64}-p\d+|\d+-\d+)\.nc"  # this layout, or size-mtime of version 1
+_CHUNK = 1 << 20
+#: (path, device, inode, size, mtime, ctime) -> SHA-256 of the file's bytes
+_digests: dict[tuple, str] = {}
+#: cache folders found unusable in this process (warned once each)
+_unusable: set[Path] = set()
+
+
+class CacheWarning(UserWarning):
+    """The parsed-table cache was bypassed: a bad entry, or an unusable cache folder.
+
+    The table is parsed from its source file instead; the numbers are those of the file.
+    """
 
 
 def enabled() -> bool:
@@ -53,23 +81,45 @@ def enabled() -> bool:
     return os.environ.get(ENV_VAR, "").strip() in ("", "0")
 
 
-def entry_path(source: str, file, part: str | None = None) -> Path:
-    """Cache file of the table parsed from ``file`` (and ``part`` of it)."""
+def folder() -> Path:
+    """The cache of parsed tables: ``<cache_dir>/parsed``, one sub-folder per source."""
+    return cache_dir() / "parsed"
+
+
+def file_digest(file) -> str:
+    """SHA-256 (hex) of the bytes of ``file``, read in 1 MiB blocks.
+
+    Remembered for the process while the file's inode, size, modification and
+    change times stay the same (the change time cannot be set back by hand).
+    """
     file = Path(file)
     st = file.stat()
-    return cache_dir() / "parsed" / source / f"{_stem(file, part)}-{st.st_size}-{st.st_mtime_ns}.nc"
+    key = (str(file.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if key not in _digests:
+        h = hashlib.sha256()
+        with open(file, "rb") as fh:
+            while block := fh.read(_CHUNK):
+                h.update(block)
+        _digests[key] = h.hexdigest()
+    return _digests[key]
+
+
+def entry_path(source: str, file, part: str | None = None) -> Path:
+    """Cache file of the table parsed from ``file`` (and ``part`` of it), keyed by its content."""
+    name = f"{_stem(Path(file), part)}-{file_digest(file)}-p{PARSER_VERSION}.nc"
+    return folder() / _checked_source(source) / name
 
 
 def cached_parts(source: str, file, parse: Callable[[], dict], part: str | None = None) -> dict:
-    """What ``parse`` returns for ``file``, from the cache when a current entry exists.
+    """What ``parse`` returns for ``file``, from the cache when a verified entry exists.
 
     Parameters
     ----------
     source : str
         Source name, the sub-folder of ``parsed/`` (e.g. ``"wiod2013"``).
     file : Path
-        The source file the table is read from; its size and modification time
-        key the entry.
+        The source file the table is read from; the SHA-256 of its bytes (and
+        :data:`PARSER_VERSION`) key the entry.
     parse : callable
         Returns the keyword arguments of :class:`~gvcdecomp.table.IOTable`
         read from the file: ``Z``, ``Y`` (2-D or 3-D), ``countries``,
@@ -88,21 +138,139 @@ def cached_parts(source: str, file, parse: Callable[[], dict], part: str | None 
     """
     if not enabled():
         return parse()
-    path = entry_path(source, file, part)
-    if path.is_file():
-        try:
-            return _load(path)
-        except GVCError:
-            # a truncated or foreign entry is a cache miss, not the user's problem
-            path.unlink(missing_ok=True)
-    parts = parse()
-    _store(parts, path, _stem(Path(file), part))
+    try:
+        path = entry_path(source, file, part)
+    except OSError:
+        return parse()  # an unreadable source file: the parser reports it
+    if path.parent in _unusable:
+        return parse()
+    parts = _lookup(path)
+    if parts is None:
+        parts = parse()
+        if path.parent not in _unusable:
+            _store(parts, path, _stem(Path(file), part))
     return parts
+
+
+def info() -> dict[str, dict[str, int]]:
+    """What the cache holds, per source: ``{source: {"entries": n, "bytes": b}}``.
+
+    ``entries`` counts the parsed tables, ``bytes`` the size of every file
+    :func:`clear` would delete (entries and leftovers of killed writes), in
+    bytes. Sources with an empty folder are left out; an unreadable cache gives
+    ``{}`` with a :class:`CacheWarning`.
+    """
+    usage = {}
+    for src, files in _files(None).items():
+        n = sum(1 for f, _ in files if not f.name.startswith("."))
+        size = sum(s for _, s in files)
+        if files:
+            usage[src] = {"entries": n, "bytes": size}
+    return usage
+
+
+def clear(source: str | None = None) -> int:
+    """Delete the cached tables of ``source`` (all sources when None); returns the bytes freed.
+
+    Removes entries and stale leftovers of killed writes, never a running
+    writer's temporary file nor anything the cache did not write. A file that
+    cannot be deleted is left and named in a :class:`CacheWarning`. Raises
+    :class:`~gvcdecomp.errors.OptionError` for a ``source`` that is not a plain
+    folder name.
+    """
+    freed, failed = 0, []
+    for src, files in _files(source).items():
+        for f, size in files:
+            try:
+                f.unlink()
+                freed += size
+            except FileNotFoundError:
+                pass
+            except OSError as e:
+                failed.append(f"{f} ({e.strerror})")
+        try:
+            (folder() / src).rmdir()
+        except OSError:
+            pass  # not empty (foreign files), or already gone
+    if failed:
+        warnings.warn(f"could not delete {'; '.join(failed)}", CacheWarning, stacklevel=2)
+    return freed
+
+
+def _files(source: str | None) -> dict[str, list[tuple[Path, int]]]:
+    """(file, size) of the cache's own files per source folder."""
+    from ..storage import is_stale_leftover
+
+    root = folder()
+    try:
+        if source is not None:
+            sources = [_checked_source(source)]
+        else:
+            sources = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        found = {}
+        for src in sources:
+            d = root / src
+            files = []
+            for f in sorted(d.iterdir()) if d.is_dir() else []:
+                if (re.fullmatch(r"[^.].*" + _ENTRY, f.name) or is_stale_leftover(f)) and f.is_file():
+                    files.append((f, f.stat().st_size))
+            found[src] = files
+        return found
+    except OSError as e:
+        warnings.warn(f"cannot read the cache folder {root} ({e.strerror})", CacheWarning, stacklevel=3)
+        return {}
+
+
+def _checked_source(source: str) -> str:
+    if not isinstance(source, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", source):
+        raise OptionError(f"cache source must be a plain folder name like 'wiod2013', got {source!r}")
+    return source
+
+
+def _lookup(path: Path) -> dict | None:
+    """The verified entry at ``path``; None when there is none or it is bad (then warned)."""
+    try:
+        if not path.is_file():
+            return None
+    except OSError as e:  # the folder cannot even be searched
+        _disable(path.parent, e)
+        return None
+    try:
+        return _load(path)
+    except GVCError as e:
+        reason = str(e).removeprefix(f"{path}: ")
+    try:
+        path.unlink(missing_ok=True)
+        fate = "deleted"
+    except OSError as e:
+        # left in place and not read again; no new entry can be written there either
+        _unusable.add(path.parent)
+        fate = f"left in place ({e.strerror}), caching off for {path.parent}"
+    warnings.warn(
+        f"bad cache entry {path}: {reason}; {fate}; the source file is parsed again",
+        CacheWarning,
+        stacklevel=4,
+    )
+    return None
+
+
+def _disable(where: Path, e: OSError) -> None:
+    if where not in _unusable:
+        _unusable.add(where)
+        warnings.warn(
+            f"cache folder {where} cannot be used ({e.strerror or e}); tables are parsed "
+            f"without caching (set {ENV_VAR}=1 to silence this)",
+            CacheWarning,
+            stacklevel=5,
+        )
 
 
 def _store(parts: dict, path: Path, stem: str) -> None:
     from ..storage import _write_atomic
 
+    labels = [*parts["countries"], *parts["sectors"], *(parts.get("fd_categories") or [])]
+    if any("\x00" in str(s) for s in labels):
+        return  # netCDF-3 drops trailing NULs: such an entry would not read back the same
     Y = np.asarray(parts["Y"], dtype=np.float64)
     data = {
         "Z": (("row", "col"), np.asarray(parts["Z"], dtype=np.float64)),
@@ -114,43 +282,78 @@ def _store(parts: dict, path: Path, stem: str) -> None:
     coords = {"country": list(parts["countries"]), "sector": list(parts["sectors"])}
     if parts.get("fd_categories") is not None:
         coords["fd_category"] = list(parts["fd_categories"])
-    attrs = {"gvcdecomp_kind": KIND, "gvcdecomp_cache_version": VERSION}
+    attrs = {"gvcdecomp_kind": KIND, "gvcdecomp_parser_version": PARSER_VERSION}
     if parts.get("year") is not None:
         attrs["year"] = int(parts["year"])
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    ds.attrs["gvcdecomp_checksum"] = _checksum(_parts_of(ds))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(xr.Dataset(data, coords=coords, attrs=attrs), path)
+        _write_atomic(ds, path)
+    except OSError as e:
+        _disable(path.parent, e)
+        return
+    # entries of the same file and part for other contents or parser versions
+    entry = re.compile(re.escape(stem) + _ENTRY)
+    try:
+        for old in path.parent.iterdir():
+            if old != path and entry.fullmatch(old.name):
+                old.unlink(missing_ok=True)
     except OSError:
-        return  # read-only or full cache folder: the parse is returned all the same
-    # entries of earlier versions of the same file (other size or time)
-    entry = re.compile(re.escape(stem) + r"-\d+-\d+\.nc")
-    for old in path.parent.iterdir():
-        if old != path and entry.fullmatch(old.name):
-            old.unlink(missing_ok=True)
+        pass  # the new entry is in place; an old one left over is never read
 
 
 def _load(path: Path) -> dict:
     from ..storage import _read
 
     ds = _read(path)
-    if ds.attrs.get("gvcdecomp_kind") != KIND or ds.attrs.get("gvcdecomp_cache_version") != VERSION:
-        raise FileFormatError(f"{path}: not a gvcdecomp cache entry of version {VERSION}")
+    attrs = ds.attrs
+    if attrs.get("gvcdecomp_kind") != KIND or attrs.get("gvcdecomp_parser_version") != PARSER_VERSION:
+        raise FileFormatError(f"not a gvcdecomp cache entry of parser version {PARSER_VERSION}")
     missing = [v for v in ("Z", "Y", "country", "sector") if v not in ds.variables]
     if missing:
-        raise FileFormatError(f"{path}: cache entry lacks {missing}")
+        raise FileFormatError(f"lacks {missing}")
+    try:
+        parts = _parts_of(ds)
+        checksum = _checksum(parts)
+    except (TypeError, ValueError) as e:
+        raise FileFormatError(f"unreadable content ({e})") from e
+    if attrs.get("gvcdecomp_checksum") != checksum:
+        raise FileFormatError("its arrays or labels do not match its checksum (the file changed)")
+    return parts
+
+
+def _parts_of(ds: xr.Dataset) -> dict:
+    """The parse as stored in an entry; what parse gave as None was not stored and is left out."""
     parts = {
         "Z": ds["Z"].values,
         "Y": ds["Y"].values,
         "countries": [str(v) for v in ds["country"].values],
         "sectors": [str(v) for v in ds["sector"].values],
     }
-    # what parse gave as None was not stored, and is left out here
     if "fd_category" in ds:
         parts["fd_categories"] = [str(v) for v in ds["fd_category"].values]
     parts.update({k: ds[k].values for k in ("x", "va") if k in ds})
     if "year" in ds.attrs:
-        parts["year"] = int(ds.attrs["year"])
+        year = np.asarray(ds.attrs["year"])
+        if year.dtype.kind not in "iu" or year.size != 1:
+            raise ValueError(f"year attribute {ds.attrs['year']!r}")
+        parts["year"] = int(year)
     return parts
+
+
+def _checksum(parts: dict) -> str:
+    """SHA-256 of an entry's arrays (little-endian float64, with names and shapes),
+    labels and year."""
+    h = hashlib.sha256()
+    for name in ("Z", "Y", "x", "va"):
+        if name in parts:
+            a = np.ascontiguousarray(parts[name], dtype="<f8")
+            h.update(json.dumps([name, a.shape]).encode())
+            h.update(memoryview(a).cast("B"))
+    labels = {k: parts.get(k) for k in ("countries", "sectors", "fd_categories", "year")}
+    h.update(json.dumps(labels, ensure_ascii=True).encode())
+    return h.hexdigest()
 
 
 def _stem(file: Path, part: str | None) -> str:
