@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -71,10 +72,37 @@ def random_table(G=4, N=3, K=2, seed=0, zero_sector=False, negative_inventory=Fa
     )  # fmt: skip
 
 
-@pytest.fixture(params=[(4, 3, 0), (3, 2, 1), (5, 4, 2), (2, 1, 3)], ids=lambda p: f"G{p[0]}N{p[1]}")
+def stored_output_table(G=4, N=3, K=2, seed=0, gap=0.04, **kw) -> IOTable:
+    """:func:`random_table` with published output that differs from the row sums
+    by up to ``gap`` (relative), used as the model's output (``output="stored"``)."""
+    t = random_table(G, N, K, seed=seed, **kw)
+    x = t.x * (1 + np.random.default_rng(seed + 1000).uniform(-gap, gap, t.n))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gd.BalanceWarning)
+        return IOTable(
+            t.Z, t.Y, t.countries, t.sectors, t.fd_categories, x=x, output="stored",
+            year=t.year, source=f"{t.source}, stored output",
+        )  # fmt: skip
+
+
+SHAPES = [(4, 3, 0), (3, 2, 1), (5, 4, 2), (2, 1, 3)]
+
+
+@pytest.fixture(params=SHAPES, ids=lambda p: f"G{p[0]}N{p[1]}")
 def rtable(request):
     G, N, seed = request.param
     return random_table(G, N, seed=seed)
+
+
+@pytest.fixture(
+    params=[(*p, out) for p in SHAPES for out in ("rowsum", "stored")],
+    ids=lambda p: f"G{p[0]}N{p[1]}-{p[3]}",
+)
+def anytable(request):
+    """Random tables under both gross-output choices, for checks against the
+    plain transcriptions (which read the table's own x)."""
+    G, N, seed, output = request.param
+    return random_table(G, N, seed=seed) if output == "rowsum" else stored_output_table(G, N, seed=seed)
 
 
 # -- country groups, shared by the tests of every method ------------------------------

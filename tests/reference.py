@@ -16,7 +16,7 @@ def blocks(t, regions=None):
     G, N = t.G, t.N
     regions = regions or [[g] for g in range(G)]
     idx = [np.concatenate([np.arange(c * N, (c + 1) * N) for c in reg]) for reg in regions]
-    x = t.Z.sum(axis=1) + t.Y.sum(axis=(1, 2))
+    x = t.x  # the table's gross output: row sums, or as published (output="stored")
     A = np.where(x > 0, t.Z / np.where(x > 0, x, 1.0), 0.0)
     v = 1 - A.sum(axis=0)  # u(I - A)
     B = np.linalg.inv(np.eye(G * N) - A)

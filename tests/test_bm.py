@@ -152,9 +152,9 @@ def test_identities_random(rtable, approach, perspective, level):
 
 
 @pytest.mark.parametrize(("approach", "perspective", "level"), COMBOS, ids=IDS)
-def test_matches_dense_formulas(rtable, approach, perspective, level):
-    ds = bm(rtable, approach, perspective, level)
-    ref = dense_bm(rtable, approach, perspective, level)
+def test_matches_dense_formulas(anytable, approach, perspective, level):
+    ds = bm(anytable, approach, perspective, level)
+    ref = dense_bm(anytable, approach, perspective, level)
     assert set(ds.data_vars) == set(ref)
     scale = float(np.abs(ref["gexp"]).max())
     for k, a in ref.items():

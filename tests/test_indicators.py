@@ -77,11 +77,11 @@ def rca_dense(dv):
     return rca
 
 
-def test_tiva_matches_dense_transcription(rtable):
-    ref = dense(rtable)
+def test_tiva_matches_dense_transcription(anytable):
+    ref = dense(anytable)
     scale = ref["EXGR"].max()
-    ts = ind.tiva(rtable, by="sector")
-    te = ind.tiva(rtable)
+    ts = ind.tiva(anytable, by="sector")
+    te = ind.tiva(anytable)
     for k in FLOWS:
         assert_close(ts[k].values, ref[k], rtol=1e-10, atol=1e-12 * scale, err_msg=k)
         assert_close(te[k].values, ref[k].sum(axis=1), rtol=1e-10, atol=1e-12 * scale, err_msg=k)

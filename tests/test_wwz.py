@@ -1,15 +1,17 @@
 import numpy as np
 import pytest
-from conftest import BAD_GROUPS, random_table
+import warnings
+
+from conftest import BAD_GROUPS, random_table, stored_output_table
 from reference import wwz_terms
 
 import gvcdecomp as gd
 from gvcdecomp.methods.wwz import GROUPS, TERMS
 
 
-def test_terms_match_plain_transcription(rtable):
-    ds = gd.decompose(rtable, "wwz")
-    ref = wwz_terms(rtable)
+def test_terms_match_plain_transcription(anytable):
+    ds = gd.decompose(anytable, "wwz")
+    ref = wwz_terms(anytable)
     scale = ref["gexp"].max()
     for k in (*TERMS, "gexp"):
         np.testing.assert_allclose(ds[k].values, ref[k], rtol=1e-10, atol=1e-12 * scale, err_msg=k)
@@ -99,3 +101,36 @@ def test_malformed_groups(groups, match):
 def test_unknown_option_names_the_accepted_ones():
     with pytest.raises(gd.OptionError, match="unknown option.*foo.*accepted: groups"):
         gd.decompose(random_table(3, 2), "wwz", foo=1)
+
+
+# -- published gross output (output="stored") ------------------------------------------
+def test_stored_output_gap_is_what_the_terms_leave_unexplained():
+    t = stored_output_table(4, 3, seed=5)
+    ref = wwz_terms(t)
+    with pytest.warns(gd.BalanceWarning, match="unexplained"):
+        ds = gd.decompose(t, "wwz")
+    gap = ref["gexp"] - sum(ref[k] for k in TERMS)  # from the plain transcription
+    np.testing.assert_allclose(ds["gap"].values, gap, atol=1e-10 * ref["gexp"].max())
+    assert abs(gap).max() > 1e-3 * ref["gexp"].max()  # the table really is unbalanced
+    assert ds.attrs["gap_world"] == pytest.approx(gap.sum(), rel=1e-9, abs=1e-9)
+    sm = gd.wwz_summary(ds.sum("importer"))
+    np.testing.assert_allclose(sm["gap"].values, gap.sum(axis=2), atol=1e-10 * ref["gexp"].max())
+
+
+def test_row_sum_output_has_no_gap_and_no_warning(rtable):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gd.BalanceWarning)
+        ds = gd.decompose(rtable, "wwz")
+    assert float(abs(ds["gap"]).max()) <= 1e-12 * float(ds["gexp"].max())
+
+
+def test_wiod2013_2011_stored_output_study_figure(wiod2013_dir):
+    """The study's figure under published output, as the WWZ formulas give it
+    (computed independently of this package: USA 80.441 %, JPN 82.165 %)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gd.BalanceWarning)
+        t = gd.load_wiod2013(2011, output="stored")
+        ds = gd.decompose(t, "wwz").sel(sector="c14", exporter=["USA", "JPN"]).sum("importer")
+    dva = sum(ds[k] for k in GROUPS["DVA"]) / ds["gexp"]
+    assert 100 * float(dva.sel(exporter="USA")) == pytest.approx(80.441, abs=5e-4)
+    assert 100 * float(dva.sel(exporter="JPN")) == pytest.approx(82.165, abs=5e-4)

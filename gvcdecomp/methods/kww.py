@@ -6,7 +6,7 @@ import numpy as np
 import xarray as xr
 
 from ._result import result_dataset
-from .wwz import _pair_products
+from .wwz import _pair_products, with_gap
 
 REFERENCE = (
     "Koopman, R., Wang, Z. and Wei, S.-J. (2014), Tracing value-added and double "
@@ -58,7 +58,9 @@ def kww(table, groups=None) -> xr.Dataset:
     Johnson–Noguera's VAX), 4–5 domestic value added that returns home, 6 and
     9 double counting, 7–9 foreign value added (Hummels–Ishii–Yi's VS). The
     nine terms add up to gross exports ``E^{s*}`` (variable ``gexp``), exactly
-    when gross output is the row sums of the table (the default).
+    when gross output is the row sums of the table (the default); with
+    published output the difference is the variable ``gap`` (as in
+    :func:`~gvcdecomp.methods.wwz.wwz`).
 
     Reference: Koopman, Wang & Wei (2014), AER 104(2), eq. (36); term names
     as in the R package decompr (``kww``). Aggregating a WWZ result gives the
@@ -77,7 +79,7 @@ def kww(table, groups=None) -> xr.Dataset:
     -------
     xarray.Dataset
         Dimension ``exporter`` (the countries, or the regions of ``groups``);
-        one variable per term plus ``gexp``; units of the table (WIOD: millions
+        one variable per term plus ``gexp`` and ``gap``; units of the table (WIOD: millions
         of US dollars).
 
     Uses ``table.core`` (A, v, B, the regions' local inverses); no array
@@ -117,10 +119,12 @@ def kww(table, groups=None) -> xr.Dataset:
     values = (dva_fin, dva_int, dva_intrex, rdv_fin, rdv_int, ddc, fva_fin, fva_int, fdc)
     variables = dict(zip(TERMS, values, strict=True))
     variables["gexp"] = _by_region(R, E)
-    return result_dataset(
+    variables["gap"] = variables["gexp"] - sum(values)
+    ds = result_dataset(
         table, variables, ("exporter",), {"exporter": list(R.names)}, "kww", REFERENCE,
         groups=groups,
     )  # fmt: skip
+    return with_gap(ds, ())
 
 
 def kww_from_wwz(wwz_ds: xr.Dataset) -> xr.Dataset:
@@ -142,12 +146,13 @@ def kww_from_wwz(wwz_ds: xr.Dataset) -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        The 9 KWW terms and ``gexp``, by exporter (and year); units of the input.
+        The 9 KWW terms, ``gexp`` and ``gap``, by exporter (and year); units of the input.
     """
     dims = [d for d in ("sector", "importer") if d in wwz_ds.dims]
     summed = wwz_ds.sum(dims)
     out = xr.Dataset({k: sum(summed[w] for w in ws) for k, ws in WWZ_TO_KWW.items()})
     out["gexp"] = summed["gexp"]
+    out["gap"] = out["gexp"] - sum(out[k] for k in WWZ_TO_KWW)
     out.attrs = {**wwz_ds.attrs, "method": "kww (aggregated from wwz)", "reference": REFERENCE}
     return out
 

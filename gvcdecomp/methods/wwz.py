@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numba
 import numpy as np
 import xarray as xr
 
+from ..table import BalanceWarning
 from ._result import bilateral_dataset
 
 REFERENCE = (
@@ -20,6 +23,10 @@ TERMS = (
     "OVA_FIN", "MVA_FIN", "OVA_INT", "MVA_INT",
     "DDC_FIN", "DDC_INT", "ODC", "MDC",
 )  # fmt: skip
+
+#: Share of an exporter's gross exports that the terms may leave unexplained
+#: (``gap``) before a warning is given.
+GAP_WARN = 1e-4
 
 #: The usual groups of terms (WWZ 2013, Table 2 and Figure 1).
 GROUPS = {
@@ -59,7 +66,12 @@ def wwz(table, groups=None) -> xr.Dataset:
 
     The 16 terms add up to gross exports ``E^{sr} = A^{sr} X^r + Y^{sr}``
     (variable ``gexp``) for every exporter, sector and importer, exactly when
-    gross output is the row sums of the table (the default).
+    gross output is the row sums of the table (the default). With published
+    output (``output="stored"``) every term follows its formula (DDC_INT with
+    the published X^r) and they fall short of or exceed gross exports by
+    ``gap = gexp - Σ terms`` (R decompr's ``texpdiff``); its world total is the
+    attribute ``gap_world``, and a :class:`~gvcdecomp.table.BalanceWarning` is
+    given when an exporter's gap exceeds ``GAP_WARN`` (0.01 %) of its exports.
 
     Reference: Wang, Wei & Zhu (2013), NBER WP 19677, eq. (37); term names and
     order as in the R package decompr (``wwz``).
@@ -68,8 +80,8 @@ def wwz(table, groups=None) -> xr.Dataset:
     -------
     xarray.Dataset
         Dimensions (exporter, sector, importer); one variable per term plus
-        ``gexp``; units of the table (WIOD: millions of US dollars). Entries with
-        importer == exporter are zero.
+        ``gexp`` and ``gap``; units of the table (WIOD: millions of US
+        dollars). Entries with importer == exporter are zero.
 
     Parameters
     ----------
@@ -102,7 +114,7 @@ def wwz(table, groups=None) -> xr.Dataset:
     BdYdom = BdY[rows, owner]  # B^{rr} Y^{rr}
     BdYall = BdY.sum(axis=1)  # B^{rr} Y^{r*}
     B_ydom = P_dom.sum(axis=1)  # Σ_t B^{rt} Y^{tt}
-    x = table.x
+    BYall = BY.sum(axis=1)  # Σ_t B^{rt} Y^{t*}: x only when x is the row sums
 
     # W[s, j, k]: entry j (a row of region r) of the vector that A^{sr} multiplies
     # in term k for the pair (s, r).
@@ -112,12 +124,12 @@ def wwz(table, groups=None) -> xr.Dataset:
             ones * BdYdom,  # DVA_INT
             (B_ydom - BdYdom) - P_dom.T,  # DVA_INTrexI1
             (BdYall - BdYdom) - BdY.T,  # DVA_INTrexF
-            (x - B_ydom - BdYall + BdYdom) - P_exp.T - BY.T + BdY.T + P_dom.T,  # DVA_INTrexI2
+            (BYall - B_ydom - BdYall + BdYdom) - P_exp.T - BY.T + BdY.T + P_dom.T,  # DVA_INTrexI2
             P_dom.T,  # RDV_INT
             BdY.T,  # RDV_FIN
             (BY - BdY - P_dom).T,  # RDV_FIN2
             P_exp.T,  # DDC_FIN
-            ones * x,  # DDC_INT
+            ones * table.x,  # DDC_INT: A^{sr} X^r with the table's gross output
             ones * R.local_times(ydom),  # *_INT: L^{rr} Y^{rr}
             ones * R.local_times(E_tot),  # *DC: L^{rr} E^{r*}
         ],
@@ -157,9 +169,27 @@ def wwz(table, groups=None) -> xr.Dataset:
         a[rows, owner] = 0.0
     terms["gexp"] = E
     terms = {k: R.by_region_sector(a) for k, a in terms.items()}
-    return bilateral_dataset(
-        table, terms, R.names, method="wwz", reference=REFERENCE, groups=groups
-    )
+    terms["gap"] = terms["gexp"] - sum(terms[k] for k in TERMS)
+    ds = bilateral_dataset(table, terms, R.names, method="wwz", reference=REFERENCE, groups=groups)
+    return with_gap(ds, ("sector", "importer"))
+
+
+def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
+    """Record the world total of ``gap`` and warn when an exporter's gap exceeds
+    ``GAP_WARN`` of its gross exports (only with published output)."""
+    ds.attrs["gap_world"] = float(ds["gap"].sum())
+    gap = abs(ds["gap"].sum(dims)) / abs(ds["gexp"]).sum(dims).where(lambda e: e > 0)
+    if (gap > GAP_WARN).any():
+        worst = int(np.argmax(gap.fillna(0).values))
+        warnings.warn(
+            f"{ds.attrs['source']}: with stored gross output the terms leave "
+            f"{float(gap.max()):.3%} of {ds['exporter'].values[worst]}'s gross exports "
+            f"unexplained ({int((gap > GAP_WARN).sum())} exporter(s) above "
+            f"{GAP_WARN:.2%}; world total {ds.attrs['gap_world']:.6g}); see variable 'gap'",
+            BalanceWarning,
+            stacklevel=5,
+        )
+    return ds
 
 
 @numba.njit(parallel=True, cache=True)
@@ -184,7 +214,9 @@ def summarize(ds: xr.Dataset) -> xr.Dataset:
 
     DVA (terms 1–5) is domestic value added absorbed abroad, RDV (6–8) domestic
     value added that returns home, FVA (9–12) foreign value added, DDC (13–14)
-    and FDC (15–16) domestic and foreign double counting, PDC = DDC + FDC.
+    and FDC (15–16) domestic and foreign double counting, PDC = DDC + FDC;
+    ``gap`` (gross exports not explained by the terms: zero up to round-off
+    with row-sum output) is carried over.
     ``*_share`` variables divide by ``gexp`` (0 where gexp is 0). Sum over any
     dimension first (e.g. ``ds.sum("importer")``) to get the shares of that
     aggregate. Reference: Wang, Wei & Zhu (2013), Figure 1.
@@ -192,6 +224,7 @@ def summarize(ds: xr.Dataset) -> xr.Dataset:
     out = xr.Dataset({g: sum(ds[t] for t in ts) for g, ts in GROUPS.items()})
     out["PDC"] = out["DDC"] + out["FDC"]
     out["gexp"] = ds["gexp"]
+    out["gap"] = ds["gexp"] - sum(out[g] for g in GROUPS)
     for g in (*GROUPS, "PDC"):
         out[f"{g}_share"] = xr.where(ds["gexp"] != 0, out[g] / ds["gexp"].where(ds["gexp"] != 0), 0.0)
     out.attrs = dict(ds.attrs)
