@@ -201,12 +201,19 @@ def read_stata_icio(
     FileFormatError
         Unreadable or ragged file, empty or non-numeric cells, a row count
         that is not a multiple of G, a column count that is not GN + G·U, or
-        sector labels that do not match N.
+        sector labels or final-use codes that do not match N and U.
+
+    The file has no labels, so a table cut exactly at a line end can only be
+    told from a complete one through its shape: pass ``sectors`` or
+    ``fd_categories`` to have the row and column counts checked against them.
     """
     table_file, countries_file = Path(table_file), Path(countries_file)
     countries = _read_countries(countries_file)
     try:
-        frame = pd.read_csv(table_file, header=None, **CSV_FLOATS)
+        # only an empty field is missing: "NaN" written in a cell is reported as text
+        frame = pd.read_csv(
+            table_file, header=None, keep_default_na=False, na_values=[""], **CSV_FLOATS
+        )
     except (ValueError, OSError) as e:
         raise FileFormatError(f"{table_file}: unreadable CSV ({type(e).__name__}: {e})") from e
     M = _values(frame, str(table_file), error=FileFormatError)
@@ -221,6 +228,12 @@ def read_stata_icio(
         raise FileFormatError(
             f"{table_file}: {C} columns; expected {R} intermediate columns plus a multiple "
             f"of {G} final-use columns"
+        )
+    if fd_categories is not None and len(fd_categories) * G != C - R:
+        # a file cut at a line end keeps its width: the final-use count shows it
+        raise FileFormatError(
+            f"{table_file}: {C - R} final-use columns for {G} countries, not the "
+            f"{len(fd_categories)} per country given ({R} rows: truncated file?)"
         )
     if sectors is None:
         sectors = [str(i + 1) for i in range(N)]
