@@ -30,7 +30,7 @@ ROUNDOFF_ULPS = 64
 MAX_MAGNITUDE = 1e150
 #: Validation reads large arrays in blocks of rows of about this many bytes,
 #: so that checking a table never allocates a temporary of its size.
-CHUNK_BYTES = 1 << 22
+CHUNK_BYTES = 1 << 20
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
@@ -460,8 +460,9 @@ def _abs_sums(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row and column sums of ``|a|`` (2-D), read in blocks of rows (no full-size temporary)."""
     rows, cols = np.empty(a.shape[0]), np.zeros(a.shape[1])
     step = max(1, CHUNK_BYTES // max(1, a[:1].nbytes))
+    buf = np.empty((min(step, a.shape[0]), a.shape[1]))  # one block, reused
     for i in range(0, a.shape[0], step):
-        block = np.abs(a[i : i + step])
+        block = np.abs(a[i : i + step], out=buf[: min(step, a.shape[0] - i)])
         block.sum(axis=1, out=rows[i : i + step])
         cols += block.sum(axis=0)
     return rows, cols
