@@ -180,6 +180,15 @@ def _edit(df, what):
         return df
     if what == "bad_name":
         return df.rename(columns={"AAA_AtB": "AAAAtB"})
+    if what in ("blank_z", "blank_memo", "blank_va"):
+        col, row = {"blank_z": ("BBB_AtB", 2), "blank_memo": ("xTOT_xM", 4),
+                    "blank_va": ("AAA_D30t33", 7)}[what]  # fmt: skip
+        df.loc[row, col] = np.nan
+        return df
+    if what == "no_country":
+        df["Country"] = df["Country"].astype(object)
+        df.loc[1, "Country"] = None
+        return df
     raise AssertionError(what)
 
 
@@ -197,6 +206,10 @@ def _edit(df, what):
         ("year", "1971"),
         ("text", "non-numeric"),
         ("bad_name", "AAAAtB"),
+        ("blank_z", "1 missing (NA) value(s), e.g. row BBB_AtB, column BBB_AtB"),
+        ("blank_memo", "1 missing (NA) value(s), e.g. row xROW_AtB, column xTOT_xM"),
+        ("blank_va", "row xTOT_xVA, column AAA_D30t33"),
+        ("no_country", "1 row(s) without a Country, e.g. row 2"),
     ],
 )
 def test_synthetic_rda_bad_layout(tmp_path, what, message):
@@ -261,7 +274,6 @@ def to_long(df, year=1970):
 def test_long_csv_round_trip(tmp_path):
     (Z, Y, x, va), df = synthetic(seed=3)
     long = to_long(df)
-    long = long[long["value"] != 0]  # a long file may omit zero cells
     other = to_long(synthetic(seed=4, year=1971)[1], year=1971)
     both = pd.concat([other, long]).sample(frac=1.0, random_state=0)  # any row order
     f = tmp_path / "lr_wiod_wiot_final_filled.csv"
@@ -314,3 +326,130 @@ def test_long_csv_bad_layout(tmp_path, what):
     with pytest.raises(gd.FileFormatError) as e:
         load_wiod_longrun(1970, path=tmp_path)
     assert str(f) in str(e.value) and message in str(e.value)
+
+
+# -- incomplete long CSVs: cut short, lines lost, repeated or blanked --------------------
+
+CSV = "lr_wiod_wiot_final_filled.csv"
+
+
+def _lines(long) -> list[bytes]:
+    """The CSV of a long frame as lines, header first, each with its line break."""
+    return long.to_csv(index=False).encode().splitlines(keepends=True)
+
+
+def _refused(folder, year, *messages):
+    """Loading ``year`` raises a one-line FileFormatError naming the file and one of ``messages``."""
+    with pytest.raises(gd.FileFormatError) as e:
+        load_wiod_longrun(year, path=folder)
+    assert str(folder / CSV) in str(e.value)
+    assert any(m in str(e.value) for m in messages), str(e.value)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("order", ["melt", "shuffled"])
+def test_long_csv_cut_short(tmp_path, order):
+    """Cut at 12 line boundaries and 12 points inside lines: never read as zeros."""
+    (Z, _, _, _), df = synthetic(seed=6)
+    long = to_long(df)
+    if order == "shuffled":
+        long = long.sample(frac=1.0, random_state=1)
+    lines = _lines(long)
+    data = b"".join(lines)
+    ends = np.cumsum([len(x) for x in lines])  # byte offset after each line
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "whole" / CSV).write_bytes(data)
+    whole = load_wiod_longrun(1970, path=tmp_path / "whole")
+    rows = [whole.countries.index(c) * 2 + whole.sectors.index(s) for c in COUNTRIES for s in SECTORS]
+    np.testing.assert_array_equal(whole.Z[np.ix_(rows, rows)], Z)  # the intact file loads
+    boundaries = ends[np.linspace(1, len(lines) - 2, 12).astype(int)]
+    inside = ends[np.linspace(1, len(lines) - 2, 12).astype(int)] - 3  # in the value field
+    inside[::3] = ends[np.linspace(1, len(lines) - 2, 4).astype(int)] - 25  # in the labels
+    for k, cut in enumerate([*boundaries, *inside, len(data) - 1]):
+        d = tmp_path / f"cut{k}"
+        d.mkdir()
+        (d / CSV).write_bytes(data[:cut])
+        # a lost line is an absent cell; a lost label (all of a row or column) a missing one
+        if cut in boundaries:
+            _refused(d, 1970, "are absent", "missing")
+        else:
+            _refused(d, 1970, "cut short mid-line")
+
+
+def test_long_csv_cut_in_a_later_year(tmp_path):
+    """A cut inside 1971 leaves the complete 1970 readable and refuses 1971."""
+    (Z, _, _, _), df = synthetic(seed=7)
+    lines70 = _lines(to_long(df))
+    lines71 = _lines(to_long(synthetic(seed=8, year=1971)[1], year=1971))[1:]
+    (tmp_path / CSV).write_bytes(b"".join(lines70 + lines71[: len(lines71) // 2]))
+    t = load_wiod_longrun(1970, path=tmp_path)
+    np.testing.assert_array_equal(t.Z, Z)
+    _refused(tmp_path, 1971, "of the 308 cells of 1971", "column(s) missing")
+
+
+@pytest.mark.parametrize(
+    "what, message",
+    [
+        ("zeros_left_out", "are absent"),
+        ("line_removed", "1 of the 308 cells of 1970 (14 rows x 22 columns) are absent"),
+        ("first_line_removed", "1 of the 308 cells"),
+        ("line_repeated", "appears more than once in 1970"),
+        ("value_blanked", "1 missing or non-numeric value(s) in 1970"),
+        ("year_blanked", "1 line(s) without a numeric year"),
+        ("label_blanked", "with an empty country or industry label"),
+        ("empty_file", "cannot read a CSV header"),
+        ("no_final_break", "cut short mid-line"),
+    ],
+)
+def test_long_csv_incomplete(tmp_path, what, message):
+    _, df = synthetic(seed=9)
+    long = to_long(df).reset_index(drop=True)
+    if what == "zeros_left_out":
+        long = long[long["value"] != 0]
+    elif what == "line_removed":
+        long = long.drop(index=100)
+    elif what == "first_line_removed":
+        long = long.drop(index=0)
+    elif what == "line_repeated":
+        long = pd.concat([long, long.iloc[[200]]])
+    elif what == "value_blanked":
+        long.loc[37, "value"] = np.nan
+    elif what == "year_blanked":
+        long["year"] = long["year"].astype(float)
+        long.loc[50, "year"] = np.nan
+    elif what == "label_blanked":
+        long.loc[60, "col_isic3"] = None
+    data = b"".join(_lines(long))
+    if what == "empty_file":
+        data = b""
+    elif what == "no_final_break":
+        data = data.rstrip(b"\r\n")
+    (tmp_path / CSV).write_bytes(data)
+    _refused(tmp_path, 1970, message)
+
+
+def test_long_csv_from_real_year(longrun_dir, tmp_path):
+    """The 1965 table written as the publisher's long CSV reads back bit for bit; cut, refused."""
+    df = rdata.read_rda(str(longrun_dir / "WIODlr_WIOT_1965.rda"))["WIODlr_WIOT_1965"]
+    ref = load_wiod_longrun(1965, path=longrun_dir / "WIODlr_WIOT_1965.rda", output="stored")
+    lines = _lines(to_long(df, year=1965).sample(frac=1.0, random_state=2))
+    (tmp_path / CSV).write_bytes(b"".join(lines))
+    t = load_wiod_longrun(1965, path=tmp_path / CSV, output="stored")
+    ci = [t.countries.index(c) for c in ref.countries]
+    si = [t.sectors.index(s) for s in ref.sectors]
+    rows = [c * t.N + s for c in ci for s in si]
+    np.testing.assert_array_equal(t.Z[np.ix_(rows, rows)], ref.Z)
+    np.testing.assert_array_equal(t.Y[rows][:, ci], ref.Y)
+    np.testing.assert_array_equal(t.x[rows], ref.x)
+    np.testing.assert_array_equal(t.va_stored[rows], ref.va_stored)
+    half = sum(len(x) for x in lines[: len(lines) // 2])
+    for k, data in enumerate([
+        b"".join(lines[: len(lines) // 2]),  # at a line boundary
+        b"".join(lines[: len(lines) - 1000]),
+        b"".join(lines)[: half + 7],  # mid-line
+        b"".join(lines[:5000] + lines[5001:]),  # one line lost
+    ]):  # fmt: skip
+        d = tmp_path / f"cut{k}"
+        d.mkdir()
+        (d / CSV).write_bytes(data)
+        _refused(d, 1965, *(["mid-line"] if k == 2 else ["are absent", "missing"]))

@@ -82,8 +82,10 @@ def load_wiod_longrun(years, path=None, output: str = "rowsum", download: bool =
     (one R data.frame per year; preferred when both are present) or the
     publisher's long CSV ``lr_wiod_wiot_final_filled.csv`` with columns
     ``row_country, row_isic3, col_country, col_isic3, year, value`` (others,
-    such as ``row_id``/``col_id``, are ignored; cells absent from the long file
-    are zero). The CSV is scanned in full for every year asked for, so a panel
+    such as ``row_id``/``col_id``, are ignored). Every cell of the year must be
+    in the long file exactly once, zeros included, and the file must end with
+    a line break: a file cut short or with lines missing is refused, never read
+    as zeros. The CSV is scanned in full for every year asked for, so a panel
     read from it costs one pass over the file per year.
 
     Countries, industries and columns are identified by their labels, never by
@@ -157,9 +159,24 @@ def read_rda(file: Path, year: int):
     bad = [c for c in value_cols if not pd.api.types.is_numeric_dtype(df[c])]
     if bad:
         raise FileFormatError(f"{file}: non-numeric value column(s) {bad[:5]}")
+    for label in ("Country", "IndustryCode_isic3"):
+        empty = np.flatnonzero(df[label].isna().to_numpy())
+        if empty.size:
+            raise FileFormatError(
+                f"{file}: {empty.size} row(s) without a {label}, e.g. row {empty[0] + 1}"
+            )
     cols = [_split_column(file, c) for c in value_cols]
     rows = list(zip(df["Country"].astype(str), df["IndustryCode_isic3"].astype(str)))
-    return rows, cols, df[value_cols].to_numpy(dtype=np.float64)
+    values = df[value_cols].to_numpy(dtype=np.float64, na_value=np.nan)
+    # every cell of the frame is a number, memo cells included: an NA is a damaged file
+    na = np.argwhere(np.isnan(values))
+    if na.size:
+        i, j = na[0]
+        raise FileFormatError(
+            f"{file}: {len(na)} missing (NA) value(s), e.g. row {rows[i][0]}_{rows[i][1]}, "
+            f"column {value_cols[j]}"
+        )
+    return rows, cols, values
 
 
 def _split_column(file, name: str) -> tuple[str, str]:
@@ -173,7 +190,12 @@ def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
     """Row labels, column labels and values of one year of the publisher's long CSV.
 
     Same return value as :func:`read_rda`; rows and columns are ordered as they
-    first appear in the file, and cells absent from the file are zero.
+    first appear in the file. The year must be complete: every row label
+    crossed with every column label of that year exactly once (zeros written
+    out, as the publisher's "filled" file has them), each with a number; the
+    file must end with a line break. A file cut short, or with lines lost,
+    garbled or repeated, raises :class:`~gvcdecomp.errors.FileFormatError`
+    rather than reading absent cells as zeros.
     """
     try:
         with open(file, newline="", encoding="utf-8-sig") as fh:
@@ -187,6 +209,7 @@ def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
         raise FileFormatError(
             f"{file}: the long CSV lacks the column(s) {missing}; header is {header[:10]}"
         )
+    _check_last_line(file)
     labels = dict.fromkeys(CSV_COLUMNS[:4], str)
     parts = []
     try:
@@ -196,6 +219,12 @@ def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
         )  # fmt: skip
         for chunk in reader:
             y = pd.to_numeric(chunk["year"], errors="coerce")
+            bad = np.flatnonzero(y.isna().to_numpy())
+            if bad.size:  # a garbled line could belong to any year
+                raise FileFormatError(
+                    f"{file}: {bad.size} line(s) without a numeric year, e.g. line "
+                    f"{chunk.index[bad[0]] + 2}: {chunk.iloc[bad[0]].tolist()}"
+                )
             parts.append(chunk[y == year])
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
         raise FileFormatError(f"{file}: unreadable long CSV ({type(e).__name__}: {e})") from e
@@ -210,6 +239,12 @@ def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
             f"e.g. row {long['row_country'].iat[i]}_{long['row_isic3'].iat[i]}, column "
             f"{long['col_country'].iat[i]}_{long['col_isic3'].iat[i]}"
         )
+    unlabelled = long[list(CSV_COLUMNS[:4])].isna().any(axis=1).to_numpy()
+    if unlabelled.any():
+        raise FileFormatError(
+            f"{file}: {int(unlabelled.sum())} line(s) of {year} with an empty country or "
+            f"industry label, e.g. {long[unlabelled].iloc[0].tolist()}"
+        )
     ri, rows = pd.factorize(pd.MultiIndex.from_arrays([long["row_country"], long["row_isic3"]]))
     ci, cols = pd.factorize(pd.MultiIndex.from_arrays([long["col_country"], long["col_isic3"]]))
     flat = ri.astype(np.int64) * len(cols) + ci
@@ -220,9 +255,35 @@ def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
             f"{file}: the cell row {rows[ri[i]][0]}_{rows[ri[i]][1]}, column "
             f"{cols[ci[i]][0]}_{cols[ci[i]][1]} appears more than once in {year}"
         )
-    values = np.zeros((len(rows), len(cols)))
+    if flat.size != len(rows) * len(cols):
+        absent = np.ones(len(rows) * len(cols), dtype=bool)
+        absent[flat] = False
+        r, c = divmod(int(np.flatnonzero(absent)[0]), len(cols))
+        raise FileFormatError(
+            f"{file}: {int(absent.sum())} of the {absent.size} cells of {year} "
+            f"({len(rows)} rows x {len(cols)} columns) are absent, e.g. row "
+            f"{rows[r][0]}_{rows[r][1]}, column {cols[c][0]}_{cols[c][1]}; is the file cut short?"
+        )
+    values = np.empty((len(rows), len(cols)))
     values[ri, ci] = value
     return list(rows), list(cols), values
+
+
+def _check_last_line(file: Path) -> None:
+    """Refuse a file whose last line has no line break: it was cut mid-line."""
+    try:
+        with open(file, "rb") as fh:
+            fh.seek(0, 2)
+            if fh.tell() == 0:
+                raise FileFormatError(f"{file}: the file is empty")
+            fh.seek(-1, 2)
+            last = fh.read(1)
+    except OSError as e:
+        raise FileFormatError(f"{file}: cannot be read ({type(e).__name__}: {e})") from e
+    if last not in (b"\n", b"\r"):
+        raise FileFormatError(
+            f"{file}: the last line has no line break: the file was cut short mid-line"
+        )
 
 
 def assemble(file, rows, cols, values) -> dict:
