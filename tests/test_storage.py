@@ -298,3 +298,140 @@ def test_default_groups_that_do_not_fit_are_refused(tmp_path):
         ds.to_netcdf(tmp_path / "bad.nc", engine="scipy")
         with pytest.raises(gd.FileFormatError, match=match):
             load_table(tmp_path / "bad.nc")
+
+
+# -- permissions, error messages, kinds of file, attributes ----------------------------
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_usual_permissions_without_touching_the_umask(tmp_path, monkeypatch, suffix):
+    import os
+    import stat
+
+    real_umask = os.umask
+    previous = real_umask(0o027)
+    try:
+        monkeypatch.setattr(os, "umask", lambda *a: pytest.fail("the process umask was changed"))
+        p = save_table(random_table(2, 2, seed=1), tmp_path / f"t{suffix}")
+        save_table(random_table(3, 2, seed=2), p)  # the overwrite (a swap for zarr) too
+    finally:
+        monkeypatch.undo()
+        real_umask(previous)
+    assert stat.S_IMODE(p.stat().st_mode) == (0o750 if suffix == ".zarr" else 0o640)
+    for f in p.rglob("*"):  # the files of a store
+        assert stat.S_IMODE(f.stat().st_mode) == (0o750 if f.is_dir() else 0o640), f
+    assert load_table(p).G == 3
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_write_errors_name_the_path_not_the_temporary(tmp_path, suffix):
+    target = tmp_path / "absent" / f"t{suffix}"
+    with pytest.raises(FileNotFoundError) as e:
+        save_table(random_table(2, 2), target)
+    assert e.value.filename == str(target) and ".tmp" not in str(e.value) and ".gvc-" not in str(e.value)
+
+
+def test_fifo_and_folder_are_refused_before_opening(tmp_path):
+    import os
+    import signal
+
+    def hung(*args):
+        raise TimeoutError("load blocked on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)  # an open() of a FIFO without a writer would block forever
+    try:
+        for name, match in [("pipe.nc", "pipe.nc: a FIFO"), ("pipe.zarr", "pipe.zarr: a FIFO")]:
+            os.mkfifo(tmp_path / name)
+            with pytest.raises(gd.FileFormatError, match=match):
+                load_table(tmp_path / name)
+            with pytest.raises(gd.FileFormatError, match=match):
+                load_result(tmp_path / name)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    (tmp_path / "folder.nc").mkdir()
+    with pytest.raises(gd.FileFormatError, match="folder.nc: a folder, not a netCDF file"):
+        load_result(tmp_path / "folder.nc")
+
+
+@pytest.mark.parametrize("year", ["2011", 2011.5, "abc", [2010, 2011]])
+def test_year_attribute_that_is_not_an_integer(tmp_path, year):
+    save_table(random_table(2, 2), tmp_path / "t.nc")
+    ds = xr.load_dataset(tmp_path / "t.nc", engine="scipy")
+    ds.attrs["year"] = year
+    ds.to_netcdf(tmp_path / "bad.nc", engine="scipy")
+    with pytest.raises(gd.FileFormatError, match=r"bad.nc: year attribute is .*, not an integer"):
+        load_table(tmp_path / "bad.nc")
+    ds.attrs["year"] = 2011.0  # an integral float is a year
+    ds.to_netcdf(tmp_path / "ok.nc", engine="scipy")
+    assert load_table(tmp_path / "ok.nc").year == 2011
+
+
+# -- leftovers of killed writes (the kills themselves: test_crash.py) ------------------
+
+
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-c", ""])
+    p.wait()
+    return p.pid
+
+
+def leftover(target: Path, kind: str, pid: int, host: str | None = None) -> Path:
+    """The name a write of ``target`` by process ``pid`` gives its temporary (or moved-away store)."""
+    from gvcdecomp import storage
+
+    return target.with_name(f".{target.name}.gvc-{host or storage._HOST}-{pid}-{'ab' * 8}.{kind}")
+
+
+@pytest.mark.parametrize("then", ["load", "save"])
+def test_store_left_only_as_old_by_a_killed_swap_is_put_back(tmp_path, then):
+    store = tmp_path / "t.zarr"
+    t = random_table(3, 2, seed=1)
+    save_table(t, store)
+    pid = dead_pid()
+    store.rename(leftover(store, "old", pid))  # killed between the two renames of a swap
+    partial = leftover(store, "tmp", pid)
+    partial.mkdir()
+    (partial / ".zgroup").write_text("{")
+    if then == "load":
+        assert_same_table(load_table(store), t)
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([partial.name, "t.zarr"])
+    u = random_table(4, 2, seed=2)
+    save_table(u, store)
+    assert_same_table(load_table(store), u)
+    assert [p.name for p in tmp_path.iterdir()] == ["t.zarr"]
+
+
+def test_only_stale_leftovers_are_removed(tmp_path):
+    import os
+
+    from gvcdecomp import storage
+
+    f = tmp_path / "t.nc"
+    other_host = "0" * 8 if storage._HOST != "0" * 8 else "1" * 8
+    dead, alive = dead_pid(), os.getppid()  # our parent is running
+    keep = [
+        leftover(f, "tmp", alive),  # a concurrent writer's
+        leftover(f, "tmp", 1, host=other_host),  # another machine's, recently changed
+        tmp_path / ".t.nc.backup.tmp",  # not named like ours
+        tmp_path / "u.nc",
+    ]
+    gone = [
+        leftover(f, "tmp", dead),
+        leftover(tmp_path / "u.nc", "tmp", dead),  # another file of the folder
+        leftover(tmp_path / "u.nc", "old", dead),  # a finished swap's (u.nc exists)
+        leftover(f, "tmp", 2, host=other_host),  # another machine's, unchanged for hours
+    ]
+    for p in keep + gone:
+        p.write_bytes(b"\x00" * 10)
+    os.utime(gone[-1], (0, 0))
+    folder = leftover(tmp_path / "v.zarr", "tmp", dead)  # a killed zarr write's folder
+    folder.mkdir()
+    (folder / "x").write_bytes(b"\x00")
+    gone.append(folder)
+    save_table(random_table(2, 2), f)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in [f, *keep])
