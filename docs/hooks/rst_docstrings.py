@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import griffe
 
@@ -32,12 +33,33 @@ EMPHASIS = re.compile(r"(?<![\w*\\])(\*\*?)(?![\s*]).*?(?<![\s*\\])\1(?![\w*])")
 
 
 class RstToMarkdown(griffe.Extension):
-    """Rewrite every docstring of a package once the whole tree is loaded."""
+    """Rewrite every docstring of a package once the whole tree is loaded.
+
+    ``api_page``: the Markdown page whose ``::: identifier`` lines render the
+    package; a link to an object shown there must resolve (a strict build
+    fails otherwise), a link to anything else is shown as code when it does not.
+    """
+
+    def __init__(self, api_page: str = "docs/api.md"):
+        super().__init__()
+        self.api_page = Path(api_page)
 
     def on_package(self, *, pkg: griffe.Module, **kwargs) -> None:
+        idents = re.findall(r"^::: *(\S+)", self.api_page.read_text(), re.M)
+        shown = {p for i in idents if (p := _resolve(i, pkg, pkg))}
         for obj in _walk(pkg):
             if obj.docstring is not None:
-                obj.docstring.value = convert(obj.docstring.value, obj, pkg)
+                obj.docstring.value = convert(obj.docstring.value, obj, pkg, shown)
+
+
+def _rendered(path: str, shown: set[str], pkg) -> bool:
+    """Whether mkdocstrings shows ``path``: inside a rendered object, public, documented."""
+    if _private(path) or not any(path == s or path.startswith(s + ".") for s in shown):
+        return False
+    obj = pkg
+    for part in path.split(".")[1:]:
+        obj = obj.members[part]
+    return path in shown or obj.docstring is not None
 
 
 def _walk(obj):
@@ -47,8 +69,12 @@ def _walk(obj):
             yield from _walk(member)
 
 
-def convert(text: str, obj, pkg) -> str:
-    """The Markdown form of one docstring (``obj`` and ``pkg`` resolve roles)."""
+def convert(text: str, obj, pkg, shown: set[str] = frozenset()) -> str:
+    """The Markdown form of one docstring.
+
+    ``obj`` and ``pkg`` resolve the roles; ``shown`` holds the paths rendered on
+    the API page (links into them are checked, other links are optional).
+    """
     lines = _close_sections(text.splitlines())
     lines = _tables(lines)
     lines = _math_blocks(lines)
@@ -56,7 +82,7 @@ def convert(text: str, obj, pkg) -> str:
     for line in lines:
         if line.rstrip().endswith("::") and not line.lstrip().startswith(".."):
             line = line.rstrip()[:-1]  # "as follows::" + indented block -> a code block
-        line = ROLE.sub(lambda m: _link(m, obj, pkg), line)
+        line = ROLE.sub(lambda m: _link(m, obj, pkg, shown), line)
         out.append(line if ENTRY.match(line) or line.lstrip().startswith("|") else _escape_stars(line))
     return "\n".join(out)
 
@@ -157,19 +183,19 @@ def _depth(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-def _link(m: re.Match, obj, pkg) -> str:
-    kind, short, name = m.groups()
+def _link(m: re.Match, obj, pkg, shown) -> str:
+    _, short, name = m.groups()
     path = _resolve(name, obj, pkg) if pkg is not None else None
-    shown = f"<code>{name.rsplit('.', 1)[-1] if short else name}</code>"
+    code = f"<code>{name.rsplit('.', 1)[-1] if short else name}</code>"
     if path is None:
         if _private(obj.path) or ("." in name and name.split(".")[0] != pkg.name):
-            return shown  # not rendered, or another package's object (pandas.DataFrame)
+            return code  # not rendered, or another package's object (pandas.DataFrame)
         log.warning("%s: cannot resolve the cross-reference %r", obj.path, m[0])
-        return shown
-    # constants without a docstring and private helpers have no entry on the API page:
-    # link them where they are rendered, show them as code where not
-    optional = " optional" if kind in ("data", "attr") or _private(path) else ""
-    return f'<autoref identifier="{path}"{optional}>{shown}</autoref>'
+        return code
+    # objects without an entry on the API page (undocumented constants, private
+    # helpers): link them where they happen to be rendered, show them as code where not
+    optional = "" if _rendered(path, shown, pkg) else " optional"
+    return f'<autoref identifier="{path}"{optional}>{code}</autoref>'
 
 
 def _private(path: str) -> bool:
