@@ -23,6 +23,7 @@ import io
 import zipfile
 import zlib
 from ..errors import FileFormatError
+from .generic import error_text
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -61,7 +62,7 @@ def open_zip(source, what: str = "zip archive", where: str | None = None) -> zip
     except FileFormatError:
         raise
     except (*_DAMAGE, RuntimeError, NotImplementedError) as e:
-        raise FileFormatError(f"{where}: not a readable {what} ({type(e).__name__}: {e})") from e
+        raise FileFormatError(f"{where}: not a readable {what} ({error_text(e)})") from e
 
 
 def members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -104,7 +105,7 @@ def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, limit: i
     try:
         raw = zf.open(info)
     except (*_DAMAGE, RuntimeError, NotImplementedError) as e:
-        raise FileFormatError(f"{where}: member {normalised(info.filename)}: {e}") from e
+        raise FileFormatError(f"{where}: member {normalised(info.filename)}: {error_text(e)}") from e
     return _Capped(raw, info.file_size, f"{where}: member {normalised(info.filename)}")
 
 
@@ -139,7 +140,7 @@ class _Capped(io.RawIOBase):
             data = self._raw.read(min(len(b), self._left + 1))
         except (*_DAMAGE, RuntimeError) as e:
             raise FileFormatError(
-                f"{self._where}: damaged compressed data ({type(e).__name__}: {e})"
+                f"{self._where}: damaged compressed data ({error_text(e)})"
             ) from e
         if len(data) > self._left:
             raise FileFormatError(f"{self._where}: inflates past its declared size")

@@ -33,6 +33,11 @@ from ..table import IOTable, repeated
 CSV_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 
 
+def error_text(e: BaseException) -> str:
+    """``Type: message`` of a parser's exception on one line (pandas ends some with a newline)."""
+    return f"{type(e).__name__}: {' '.join(str(e).split())}"
+
+
 def from_dataframes(
     Z: pd.DataFrame,
     Y: pd.DataFrame,
@@ -215,7 +220,7 @@ def read_stata_icio(
             table_file, header=None, keep_default_na=False, na_values=[""], **CSV_FLOATS
         )
     except (ValueError, OSError) as e:
-        raise FileFormatError(f"{table_file}: unreadable CSV ({type(e).__name__}: {e})") from e
+        raise FileFormatError(f"{table_file}: unreadable CSV ({error_text(e)})") from e
     M = _values(frame, str(table_file), error=FileFormatError)
     R, C = M.shape
     G = len(countries)

@@ -79,7 +79,7 @@ from ..table import IOTable, repeated
 from .cache import cached_parts
 from . import archive
 from .archive import GiB
-from .generic import CSV_FLOATS
+from .generic import CSV_FLOATS, error_text
 from .paths import ENV_VAR, search_dirs
 
 UNITS = "millions of US dollars, current prices"
@@ -485,7 +485,7 @@ class _open_text:
             try:
                 raw = open(self.f, "rb")
             except OSError as e:
-                raise FileFormatError(f"{self.f}: cannot be opened ({e})") from e
+                raise FileFormatError(f"{self.f}: cannot be opened ({error_text(e)})") from e
         else:
             self._zip = archive.open_zip(self.f)
             try:
@@ -526,7 +526,7 @@ def _read_frame(stream, name):
     except (ValueError, OSError, EOFError, csv.Error, UnicodeError) as e:
         # pandas ParserError/EmptyDataError are ValueErrors; csv.Error: a header
         # cell past csv.field_size_limit() or a NUL byte
-        raise FileFormatError(f"{name}: unreadable CSV ({type(e).__name__}: {e})") from e
+        raise FileFormatError(f"{name}: unreadable CSV ({error_text(e)})") from e
     header = header[1:]
     while header and not header[-1]:
         header.pop()

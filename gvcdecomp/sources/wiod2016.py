@@ -75,6 +75,7 @@ from ..panel import table_or_panel
 from ..table import IOTable
 from . import archive, labelled
 from .cache import cached_parts
+from .generic import error_text
 from .paths import find_file
 from .wiot_excel import HEAD_ROWS, _text, _year, as_number
 
@@ -274,7 +275,7 @@ def read_rdata(source, where: str):
             obj = rdata.read_rda(source)
     except Exception as e:  # rdata raises many types on corrupt input
         raise FileFormatError(
-            f"{where}: not a readable R data file ({type(e).__name__}: {e})"
+            f"{where}: not a readable R data file ({error_text(e)})"
         ) from e
     if "wiot" not in obj:
         raise FileFormatError(f"{where}: expected a data frame 'wiot', found {list(obj)}")
@@ -351,7 +352,7 @@ def read_xlsb(source, where: str):
         wb = open_workbook(source)
     except Exception as e:  # zipfile, struct and KeyError on a foreign or corrupt file
         raise FileFormatError(
-            f"{where}: not a readable .xlsb workbook ({type(e).__name__}: {e})"
+            f"{where}: not a readable .xlsb workbook ({error_text(e)})"
         ) from e
     try:
         with wb:
@@ -364,7 +365,7 @@ def read_xlsb(source, where: str):
     except FileFormatError:
         raise
     except Exception as e:  # a sheet stream cut short or mangled
-        raise FileFormatError(f"{where}: corrupt worksheet ({type(e).__name__}: {e})") from e
+        raise FileFormatError(f"{where}: corrupt worksheet ({error_text(e)})") from e
     raise FileFormatError(
         f"{where}: no sheet has the WIOT header (a row with the code CONS_h within "
         f"its first {HEAD_ROWS} rows); sheets: {', '.join(map(repr, wb.sheets))}"

@@ -54,6 +54,7 @@ import numpy as np
 
 from ..errors import FileFormatError, GVCError
 from . import archive
+from .generic import error_text
 
 #: Rows of each sheet searched for the header.
 HEAD_ROWS = 60
@@ -148,7 +149,7 @@ def read_wiot_excel(path) -> dict:
     except (*_CORRUPT, InvalidFileException, ValueError, TypeError) as e:
         # openpyxl raises TypeError / ValueError on workbook parts it cannot parse
         raise FileFormatError(
-            f"{path}: not a readable .xlsx workbook ({type(e).__name__}: {e})"
+            f"{path}: not a readable .xlsx workbook ({error_text(e)})"
         ) from e
     try:
         return _read_workbook(path, wb)
@@ -158,7 +159,7 @@ def read_wiot_excel(path) -> dict:
         # openpyxl turns what it finds in the sheet XML into Python values and
         # coordinates: text in a numeric cell, a shared-string index out of
         # range, an impossible cell reference ("A0", "ZZZZ1") raise these
-        raise FileFormatError(f"{path}: corrupt worksheet ({type(e).__name__}: {e})") from e
+        raise FileFormatError(f"{path}: corrupt worksheet ({error_text(e)})") from e
     finally:
         wb.close()
 
