@@ -376,3 +376,115 @@ def test_per_edition_loaders(tmp_path, edition):
     t = getattr(icio, f"load_{edition}")(LAYOUTS[edition]["year"], path=f, split="keep")
     np.testing.assert_array_equal(t.Z, e["Z"])
     assert t.default_groups == {}
+
+
+# -- layout variants: each loads to the table of the canonical file ----------------------
+
+
+def _swap_fd_order(ls):
+    """HFCE_AUS <-> AUS_HFCE in the header."""
+    def flip(h):
+        a, sep, b = h.partition("_")
+        return f"{b}_{a}" if sep and (a in icio.FD_CODES or b in icio.FD_CODES) else h
+    return [",".join(flip(h) for h in ls[0].split(",")), *ls[1:]]
+
+
+def _codes(old, new):
+    """Final-demand code ``old`` written as ``new`` (e.g. INVNT as INV)."""
+    return lambda ls: [ls[0].replace(f"_{old},", f"_{new},").replace(f"{old}_", f"{new}_"), *ls[1:]]
+
+
+def _messy_header(ls):
+    """Blanks, lower case and a byte-order mark on the labels of the header and rows."""
+    head = ",".join(f" {h.lower()} " for h in ls[0].split(","))
+    rows = [f"{ln.split(',', 1)[0].lower()}  ,{ln.split(',', 1)[1]}" for ln in ls[1:]]
+    return ["\ufeff" + head, *rows]
+
+
+def _trailing_empties(ls):
+    """Two empty columns at the right end of every line and empty lines at the end."""
+    width = ls[0].count(",") + 2
+    return [ln + ",," for ln in ls] + ["," * width, "", "," * width]
+
+
+def _quoted_numbers(ls):
+    """Every number of the first data row as quoted text with blanks."""
+    lab, *vals = ls[1].split(",")
+    return [ls[0], ",".join([lab, *(f'" {v} "' for v in vals)]), *ls[2:]]
+
+
+@pytest.mark.parametrize(
+    "edition, edit",
+    [
+        ("icio2023", _swap_fd_order),
+        ("icio2016", _swap_fd_order),
+        ("icio2018", _codes("INVNT", "INV")),
+        ("icio2018", _codes("NPISH", "NPS")),
+        ("icio2016", _codes("DIRP", "DPABR")),
+        ("icio2021", _codes("DPABR", "P33")),
+        ("icio2023", _messy_header),
+        ("icio2016", _messy_header),
+        ("icio2018", _trailing_empties),
+        ("icio2021", _quoted_numbers),
+    ],
+    ids=["2023-cat-first", "2016-country-first", "INV", "NPS", "DPABR", "P33", "case-bom-blanks",
+         "case-2016", "trailing-empties", "quoted-numbers"],
+)  # fmt: skip
+def test_layout_variants_load_to_the_same_table(tmp_path, edition, edit):
+    text, _ = make_table(edition, seed=11)
+    canonical = load(edition, write(tmp_path, edition, text), output="stored")
+    other = tmp_path / "variant"
+    other.mkdir()
+    variant = "\n".join(edit(text.splitlines())) + "\n"
+    assert variant != text
+    t = load(edition, write(other, edition, variant), output="stored")
+    assert t.countries == canonical.countries and t.sectors == canonical.sectors
+    assert len(t.fd_categories) == len(canonical.fd_categories)
+    for k in ("Z", "Y", "x_stored", "va_stored"):
+        np.testing.assert_array_equal(getattr(t, k), getattr(canonical, k))
+
+
+def test_per_country_disc_is_a_category(tmp_path):
+    """A discrepancy filed per country (AUS_DISC) is one more final-demand category."""
+    text, e = make_table("icio2023", seed=2, split=False)
+    ls = text.splitlines()
+    ls = [ls[0] + "," + ",".join(f"{c}_DISC" for c in MAIN)] + [
+        ln + ",0.0" * len(MAIN) for ln in ls[1:]
+    ]
+    t = load("icio2023", write(tmp_path, "icio2023", "\n".join(ls) + "\n"))
+    assert t.fd_categories[-1] == "DISC" and not t.Y[:, :, -1].any()
+    np.testing.assert_array_equal(t.Z, e["Z"])
+
+
+# -- incomplete files --------------------------------------------------------------------
+
+
+def _drop_column(label):
+    def edit(ls):
+        j = ls[0].split(",").index(label)
+        return [",".join(c for k, c in enumerate(ln.split(",")) if k != j) for ln in ls]
+    return edit
+
+
+@pytest.mark.parametrize(
+    "edition, edit, match",
+    [
+        ("icio2018", _drop_column("ROW_GFCF"), r"final-demand column\(s\) missing, e.g. ROW_GFCF"),
+        ("icio2016", _drop_column("HFCE_MEX"), r"missing, e.g. MEX_HFCE"),
+        ("icio2018", drop_rows("AUS_TAXSUB,"), r"value-added row\(s\) missing.*AUS_TAXSUB"),
+        ("icio2023", drop_rows("TLS,"), r"value-added row\(s\) missing for icio2023: TLS"),
+        ("icio2023", drop_rows("AUS_C26,"), "rows and columns differ"),
+        ("icio2023", lambda ls: ls[:3] + ls[2:], "duplicated row"),
+        ("icio2023", lambda ls: [ls[0], ls[1].rsplit(",", 1)[0] + ",", *ls[2:]], "empty cell"),
+        ("icio2023", lambda ls: [ls[0], ls[1].rsplit(",", 1)[0] + ",NaN", *ls[2:]], "'NAN'|'NaN'"),
+        ("icio2023", lambda ls: [ls[0], ls[1].rsplit(",", 1)[0] + ",inf", *ls[2:]], "inf"),
+        ("icio2023", lambda ls: [ln + "," for ln in ls[:-1]] + [ls[-1] + ",5"], "no label"),
+        ("icio2023", lambda ls: ls[:5] + [",1.0,2.0"] + ls[5:], "without a label"),
+        ("icio2023", lambda ls: ls[:-1] + [ls[-1][: len(ls[-1]) // 2]], "empty cell"),
+    ],
+    ids=["fd-column", "fd-column-2016", "taxsub", "tls", "z-row", "dup-row", "blank", "nan-text",
+         "inf", "unlabelled-column", "unlabelled-row", "cut-last-row"],
+)  # fmt: skip
+def test_incomplete_files(tmp_path, edition, edit, match):
+    text, _ = make_table(edition)
+    _bad(tmp_path, edition, "\n".join(edit(text.splitlines())) + "\n", match)

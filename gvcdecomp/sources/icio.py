@@ -363,8 +363,8 @@ def read_icio_csv(stream, name: str, edition: str | None = None) -> dict:
     G, N, K = len(countries), len(sectors), len(cats) + (disc_col is not None)
     n_in, n = len(z_rows), G * N
 
-    used_cols = z_cols + [j for j, _, _ in fd_cols]
-    used_cols += [j for j in (out_col, disc_col) if j is not None]
+    demand_cols = z_cols + [j for j, _, _ in fd_cols]
+    used_cols = demand_cols + [j for j in (out_col, disc_col) if j is not None]
     body = _numeric(frame, z_rows, used_cols, rows, header, name)
     at = {j: k for k, j in enumerate(used_cols)}
     Z = np.zeros((n, n))
@@ -377,7 +377,9 @@ def read_icio_csv(stream, name: str, edition: str | None = None) -> dict:
         Y[np.arange(n_in), np.arange(n_in) // N, K - 1] = body[:, at[disc_col]]
     x = np.zeros(n)
     va = np.zeros(n)
-    totals = _numeric(frame, [out_row, *va_rows], z_cols, rows, header, name)
+    # the total rows' cells under final demand are not used, but one missing
+    # there is a file cut short or damaged all the same
+    totals = _numeric(frame, [out_row, *va_rows], demand_cols, rows, header, name)[:, : len(z_cols)]
     x[:n_in] = body[:, at[out_col]] if out_col is not None else totals[0]
     va[:n_in] = totals[1:].sum(axis=0)
     return {
