@@ -1,14 +1,20 @@
-"""Command line: ``gvcdecomp reproduce`` and ``gvcdecomp check PATH``."""
+"""Command line: ``gvcdecomp reproduce``, ``gvcdecomp check PATH`` and ``gvcdecomp cache info|clear``.
+
+A library error ends the command with one line on stderr and exit code 2, never
+a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
+from pathlib import Path
 
 from tqdm import tqdm
 
-from .errors import DataNotFoundError, GVCError
+from .errors import GVCError, OptionError
 from .examples import tiny_table
 from .methods import decompose
 from .methods.wwz import GROUPS, summarize
@@ -35,25 +41,44 @@ def dva_shares(table, sector: str, countries: list[str]) -> dict[str, float]:
 
 
 def _years(spec: str) -> list[int]:
+    """``YYYY``, ``YYYY,YYYY`` or ``YYYY-YYYY`` as a list of distinct years, in order."""
+    try:
+        if "-" in spec:
+            a, b = (int(y) for y in spec.split("-"))
+        else:
+            years = [int(y) for y in spec.split(",")]
+    except ValueError:
+        raise OptionError(f"--year takes YYYY, YYYY,YYYY or YYYY-YYYY, not {spec!r}") from None
     if "-" in spec:
-        a, b = spec.split("-", 1)
-        return list(range(int(a), int(b) + 1))
-    return [int(y) for y in spec.split(",")]
+        if a > b:
+            raise OptionError(f"--year {spec}: the range runs backwards (write {b}-{a})")
+        return list(range(a, b + 1))
+    _distinct("--year", spec, years)
+    return years
+
+
+def _countries(spec: str) -> list[str]:
+    codes = [c.strip() for c in spec.split(",")]
+    if not all(codes):
+        raise OptionError(f"--countries {spec!r}: an empty code (comma-separated codes, e.g. USA,JPN)")
+    _distinct("--countries", spec, codes)
+    return codes
+
+
+def _distinct(option: str, spec: str, items: list) -> None:
+    repeated = sorted({str(i) for i in items if items.count(i) > 1})
+    if repeated:
+        raise OptionError(f"{option} {spec}: {', '.join(repeated)} given more than once")
 
 
 def reproduce(args) -> int:
-    countries = args.countries.split(",")
-    try:
-        years = _years(args.year)
-    except ValueError:
-        print(f"gvcdecomp: --year takes YYYY, YYYY,YYYY or YYYY-YYYY, not {args.year!r}", file=sys.stderr)
-        return 2
-    print(MEASURE.format(sector=args.sector))
-    try:
-        tables = [load_wiod2013(years[0], path=args.path)]  # fail fast if the data is missing
-    except DataNotFoundError as e:
-        print(f"WIOD 2013 not found: {e}\n", file=sys.stderr)
+    """The study's figure from WIOD 2013 (downloaded on first use), or the demo with --demo."""
+    if args.demo:
         return demo()
+    countries = _countries(args.countries)
+    years = _years(args.year)
+    tables = [load_wiod2013(years[0], path=args.path)]  # fail fast if the data is missing
+    print(MEASURE.format(sector=args.sector))
     rows = {}
     for y in tqdm(years, desc="WIOD 2013", disable=len(years) == 1, file=sys.stderr):
         t = tables.pop() if tables else load_wiod2013(y, path=args.path)
@@ -101,6 +126,38 @@ def check(args) -> int:
     return 0
 
 
+def cache_info(args) -> int:
+    """Size of the per-user cache: data files and parsed tables per source, compiled kernels."""
+    from .sources import cache, download
+    from .sources.paths import cache_dir, numba_cache_dir
+
+    data = {s: (len(f), sum(b for _, b in f)) for s, f in download.data_files().items()}
+    parsed = {s: (u["entries"], u["bytes"]) for s, u in cache.info().items()}
+    print(f"cache folder: {cache_dir()}")
+    print(f"{'source':<16}{'data files':>12}{'MB':>9}{'parsed tables':>15}{'MB':>9}")
+    for s in sorted(set(data) | set(parsed)):
+        (nd, bd), (np_, bp) = data.get(s, (0, 0)), parsed.get(s, (0, 0))
+        print(f"{s:<16}{nd:>12}{bd / 1e6:>9.1f}{np_:>15}{bp / 1e6:>9.1f}")
+    kernels = Path(os.environ.get("NUMBA_CACHE_DIR") or numba_cache_dir())
+    size = sum(f.stat().st_size for f in kernels.rglob("*") if f.is_file()) if kernels.is_dir() else 0
+    print(f"compiled kernels (numba): {size / 1e6:.1f} MB in {kernels}")
+    return 0
+
+
+def cache_clear(args) -> int:
+    """Delete the parsed tables (of one source or all) and, with --data, the data files."""
+    from .sources import cache, download
+
+    files = download.data_files(args.source) if args.data else {}  # checks the name first
+    freed = cache.clear(args.source)
+    for f, size in (item for listed in files.values() for item in listed):
+        f.unlink(missing_ok=True)
+        freed += size
+    what = "parsed tables" + (" and data files" if args.data else "")
+    print(f"removed {what} of {args.source or 'every source'}: {freed / 1e6:.1f} MB freed")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="gvcdecomp", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -108,19 +165,28 @@ def main(argv=None) -> int:
     r.add_argument("--year", default="2011", help="YYYY, YYYY,YYYY or YYYY-YYYY (default 2011)")
     r.add_argument("--countries", default="USA,JPN,KOR,CHN,DEU", help="comma-separated codes")
     r.add_argument("--sector", default="c14", help="WIOD 2013 industry (default c14, Electrical and optical equipment)")
-    r.add_argument("--path", default=None, help="WIOD 2013 file or folder (default: $GVCDECOMP_DATA_DIR/wiod2013)")
+    r.add_argument("--path", default=None, help="WIOD 2013 file or folder (default: $GVCDECOMP_DATA_DIR/wiod2013, "
+                   "then the per-user cache, where a missing year is downloaded)")  # fmt: skip
+    r.add_argument("--demo", action="store_true", help="run on a made-up three-country table instead")
     r.set_defaults(func=reproduce)
     c = sub.add_parser("check", help="validate a table file and report its balance and problems")
     c.add_argument("path", help="a table file (WIOD 2013 RData/xlsx, long-run WIOD .rda, gvcdecomp .nc)")
     c.set_defaults(func=check)
+    k = sub.add_parser("cache", help="show or empty the per-user cache").add_subparsers(dest="action", required=True)
+    k.add_parser("info", help="sizes per source").set_defaults(func=cache_info)
+    kc = k.add_parser("clear", help="delete parsed tables (and with --data the data files)")
+    kc.add_argument("source", nargs="?", default=None, help="one source (default: all)")
+    kc.add_argument("--data", action="store_true", help="also delete the data files in the cache")
+    kc.set_defaults(func=cache_clear)
     args = p.parse_args(argv)
     # WIOD 2013 as rounded to whole millions differs from its published output in
     # hundreds of small rows; the library warns, the report need not.
     warnings.simplefilter("ignore", BalanceWarning)
     try:
         return args.func(args)
-    except GVCError as e:
-        print(f"gvcdecomp: {e}", file=sys.stderr)
+    except (GVCError, OSError) as e:
+        message = " ".join(str(e).split())  # one line, whatever the message holds
+        print(f"gvcdecomp: {type(e).__name__}: {message}", file=sys.stderr)
         return 2
 
 

@@ -1,6 +1,15 @@
+import os
 import re
+import shutil
+import subprocess
+import sys
 
+import pytest
+
+import gvcdecomp as gd
 from gvcdecomp.cli import STUDY, main
+from gvcdecomp.errors import DataNotFoundError, OptionError
+from gvcdecomp.sources.paths import cache_dir
 
 
 def test_reproduce_prints_study_figures(wiod2013_dir, capsys):
@@ -18,27 +27,106 @@ def test_reproduce_several_years_and_countries(wiod2013_dir, capsys):
     assert "2010" in out and "2011" in out and out.count("KOR") == 1
 
 
-def test_unknown_country_and_bad_year(wiod2013_dir, capsys):
-    assert main(["reproduce", "--path", str(wiod2013_dir), "--countries", "XXX"]) == 2
-    assert "unknown country 'XXX'" in capsys.readouterr().err
-    assert main(["reproduce", "--path", str(wiod2013_dir), "--year", "1990"]) == 2
-    assert "1995–2011" in capsys.readouterr().err
-    assert main(["reproduce", "--year", "soon"]) == 2
+def one_error_line(capsys, *expected: str) -> str:
+    """stderr holds exactly one line, naming the fault; no traceback."""
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for text in expected:
+        assert text in err, err
+    return err
 
 
-def test_demo_when_no_data(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("argv, expected", [
+    (["--countries", "XXX"], "unknown country 'XXX'"),
+    (["--sector", "c99"], "c99"),
+    (["--year", "1990"], "1995–2011"),
+    (["--year", "soon"], "--year takes YYYY"),
+    (["--year", "2011-1995"], "runs backwards (write 1995-2011)"),
+    (["--year", "2010,2011,2010"], "2010 given more than once"),
+    (["--countries", "USA,USA"], "USA given more than once"),
+    (["--countries", "USA,,JPN"], "empty code"),
+])  # fmt: skip
+def test_bad_arguments_give_one_line_and_non_zero_exit(wiod2013_dir, capsys, argv, expected):
+    assert main(["reproduce", "--path", str(wiod2013_dir), *argv]) == 2
+    one_error_line(capsys, expected)
+
+
+def test_path_pointing_nowhere(tmp_path, capsys):
+    assert main(["reproduce", "--path", str(tmp_path / "nowhere")]) == 2
+    one_error_line(capsys, f"{tmp_path / 'nowhere'}: no such file or folder")
+    assert capsys.readouterr().out == ""
+
+
+def test_no_data_is_an_error_and_the_demo_needs_demo(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GVCDECOMP_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert main(["reproduce"]) == 0
-    cap = capsys.readouterr()
-    assert "not found" in cap.err and "made-up" in cap.out and "AAA" in cap.out
+    monkeypatch.setenv("GVCDECOMP_OFFLINE", "1")
+    assert main(["reproduce"]) == 2
+    one_error_line(capsys, "DataNotFoundError", "wiot_2011.RData", "GVCDECOMP_OFFLINE=1", "bquast/wiod")
+    assert main(["reproduce", "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert "made-up" in out and "AAA" in out
+
+
+def test_installed_command_prints_no_traceback(tmp_path):
+    env = {**os.environ, "GVCDECOMP_DATA_DIR": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path),
+           "GVCDECOMP_OFFLINE": "1"}  # fmt: skip
+    run = subprocess.run([sys.executable, "-m", "gvcdecomp.cli", "reproduce"], env=env,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("gvcdecomp: DataNotFoundError")
+
+
+def test_cache_info_and_clear(wiod2013_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("GVCDECOMP_NO_CACHE", raising=False)
+    gd.load_wiod2013(2011)  # from the shared data: one parsed table in the cache
+    (cache_dir() / "wiod2013").mkdir(parents=True)
+    shutil.copy(wiod2013_dir / "wiot_2010.RData", cache_dir() / "wiod2013")  # as if downloaded
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    row = next(line.split() for line in out.splitlines() if line.startswith("wiod2013"))
+    data_mb = (wiod2013_dir / "wiot_2010.RData").stat().st_size / 1e6
+    parsed = [f for f in (cache_dir() / "parsed" / "wiod2013").iterdir() if f.is_file()]
+    parsed_mb = sum(f.stat().st_size for f in parsed) / 1e6
+    assert row == ["wiod2013", "1", f"{data_mb:.1f}", str(len(parsed)), f"{parsed_mb:.1f}"]
+    assert str(cache_dir()) in out
+    assert main(["cache", "clear"]) == 0  # parsed tables only
+    assert "parsed tables of every source" in capsys.readouterr().out
+    assert not any((cache_dir() / "parsed").rglob("*.nc"))
+    assert (cache_dir() / "wiod2013" / "wiot_2010.RData").is_file()
+    assert main(["cache", "clear", "wiod2013", "--data"]) == 0
+    assert not (cache_dir() / "wiod2013" / "wiot_2010.RData").exists()
+    assert main(["cache", "clear", "../etc", "--data"]) == 2
+    one_error_line(capsys, "unknown source '../etc'")
+
+
+def test_load_by_name_takes_one_name():
+    with pytest.raises(OptionError, match="one name"):
+        gd.load(["wiod2013"], 2011)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_folder_or_fifo_given_as_a_file(tmp_path, capsys, kind):
+    """Reported as what it is, never opened (a FIFO would block the reader)."""
+    target = tmp_path / "wiot_2011.RData"
+    target.mkdir() if kind == "folder" else os.mkfifo(target)
+    what = "a folder" if kind == "folder" else "not a regular file"
+    with pytest.raises(DataNotFoundError, match=f"is {what}"):
+        gd.load_wiod2013(2011, path=tmp_path)  # found by name in the folder
+    with pytest.raises(DataNotFoundError, match=f"is {what}"):
+        gd.open_table(target)
+    if kind == "fifo":
+        with pytest.raises(DataNotFoundError, match="not a regular file or folder"):
+            gd.load_wiod2013(2011, path=target)
+    assert main(["check", str(target)]) == 1
 
 
 def test_check_reports_balance_and_warnings(wiod2013_dir, capsys):
     assert main(["check", str(wiod2013_dir / "wiot_2002.RData")]) == 0
     out = capsys.readouterr().out
     assert "41 countries x 35 sectors" in out and "condition number" in out
-    assert "LVA_c24 have no output" in out  # the reclassified inputs are reported
+    assert "no output" in out and "LVA_c24" in out  # the reclassified inputs are reported
 
 
 def test_check_fails_on_bad_files(tmp_path, capsys):

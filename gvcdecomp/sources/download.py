@@ -236,6 +236,29 @@ def fetch(
     return target
 
 
+def data_files(source: str | None = None) -> dict[str, list[tuple[Path, int]]]:
+    """Data files in the per-user cache, per source: ``{source: [(file, bytes), ...]}``.
+
+    The files downloaded (or put there by hand) in ``<cache_dir>/<source>/``,
+    for every source of :func:`gvcdecomp.sources.registry.sources` or only
+    ``source``; hidden temporary files of interrupted downloads included.
+    """
+    from .registry import CATALOGUE
+
+    names = [row["source"] for row in CATALOGUE]
+    if source is not None:
+        if source not in names:
+            raise OptionError(f"unknown source {source!r}; known: {', '.join(names)}")
+        names = [source]
+    found = {}
+    for name in names:
+        folder = cache_dir() / name
+        files = [(f, f.stat().st_size) for f in sorted(folder.iterdir()) if f.is_file()] if folder.is_dir() else []
+        if files:
+            found[name] = files
+    return found
+
+
 def _stream(url, out, algorithm, size, timeout, progress, name) -> tuple[int, str]:
     """Copy ``url`` into ``out``; returns (bytes, hex digest). Enforces size and timeouts."""
     from tqdm import tqdm
