@@ -287,3 +287,71 @@ def test_rdata_from_file_object_matches_path(tmp_path):
     from_bytes = w16.read_rdata(io.BytesIO(f.read_bytes()), "a")
     assert from_path[:2] == from_bytes[:2] and from_path[3] == from_bytes[3] == 2014
     np.testing.assert_array_equal(from_path[2], from_bytes[2])
+
+
+# -- layout variants: each reads to the table of the canonical sheet -----------------------
+DESCRIPTIONS = {
+    "II_fob": "Total intermediate consumption", "TXSP": "taxes less subsidies on products",
+    "EXP_adj": "Cif/ fob adjustments on exports", "PURR": "Direct purchases abroad by residents",
+    "PURNR": "Purchases on the domestic territory by non-residents",
+    "VA": "Value added at basic prices", "IntTTM": "International Transport Margins",
+    "GO": "Output at basic prices",
+}  # fmt: skip
+
+
+def _go_cell(rows, row, value):
+    """Set the cell of the GO column in header row ``row``."""
+    return replace(rows, row, len(rows[2]) - 1, value)
+
+
+def _case_and_blanks(rows):
+    out = [list(r) for r in rows]
+    for r in out[2:]:
+        for j, v in enumerate(r):
+            if isinstance(v, str) and j != 1:  # codes, countries (not descriptions)
+                r[j] = f" \ufeff{v.lower()} "
+    return out
+
+
+def _totals_by_description(rows):
+    out = [list(r) for r in rows]
+    for r in out:
+        if len(r) > 2 and r[2] == "TOT" and r[0] in DESCRIPTIONS:
+            r[1], r[0] = DESCRIPTIONS[r[0]], None
+    return out
+
+
+def _numbers_as_text(rows):
+    out = [list(r) for r in rows]
+    out[6] = out[6][:4] + [repr(v) for v in out[6][4:]]
+    out[-1] = out[-1][:4] + [None if v is None else f" {v!r}" for v in out[-1][4:]]
+    return out
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda rows: _go_cell(rows, 2, None),  # GO column told by TOT over it
+        lambda rows: _go_cell(_go_cell(_go_cell(rows, 2, None), 4, None), 3, None),  # by position
+        _case_and_blanks,
+        _totals_by_description,
+        _numbers_as_text,
+        lambda rows: [[*r, None, None] for r in rows] + [[None] * 5, [], [None, "  "]],
+    ],
+    ids=["go-uncoded", "go-by-position", "case-bom-blanks", "totals-by-description",
+         "numbers-as-text", "trailing-empties"],
+)  # fmt: skip
+def test_grid_variants_read_to_the_same_table(damage):
+    t = make_table(seed=8)
+    rows = damage(grid_rows(t))
+    assert rows != grid_rows(t)
+    labels, cols, values, year = w16.read_grid(rows, "variant", title="2014")
+    assert year == 2014
+    assert_table_equals(gd.IOTable(**w16.assemble("variant", labels, cols, values)), t)
+
+
+def test_grid_without_any_output_column():
+    rows = [r[:-1] for r in grid_rows(make_table())]  # GO column gone, INVEN last
+    labels, cols, values, _ = w16.read_grid(rows, "no GO", title="2014")
+    with pytest.raises(FileFormatError, match=r"empty or non-numeric cell\(s\) in x"):
+        w16.assemble("no GO", labels, cols, values)
