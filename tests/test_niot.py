@@ -220,3 +220,118 @@ def test_zero_output_industry_gets_zero_coefficients():
     ref, _ = vs_plain(Zd, Zm, x, p["e"] * [1, 1, 0])
     np.testing.assert_allclose(vs["vs"].values, ref, rtol=1e-12)
     assert vs["vs"].values[2] == 0
+
+
+# -- incomplete and corrupt workbooks, year lists ----------------------------------------
+
+
+def test_year_lists(tmp_path):
+    write_workbook(tmp_path / "AAA_NIOT_nov16.xlsx", [2003, 2004])
+    with pytest.raises(gd.UnknownLabelError, match="no year asked for"):
+        load_niot("AAA", [], path=tmp_path)
+    with pytest.raises(gd.UnknownLabelError, match="twice"):
+        load_niot("AAA", [2003, 2003], path=tmp_path)
+    # any iterable of years is a list of years, read once
+    assert list(load_niot("AAA", (y for y in (2004, 2003)), path=tmp_path)) == [2004, 2003]
+
+
+# rows of the 2003 block in write_workbook: 3-5 Domestic, 6-8 Imports, 9-16 TOT (TOT_ROWS order)
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (("delete", 4), "Imports and Domestic rows differ in ['C26']"),
+        (("delete_both", 4), "no Domestic or Imports row for 1 industry column(s) of row 1: ['C26']"),
+        (("delete", 7), "Imports and Domestic rows differ in ['C26']"),
+        (("delete", 10), "TOT rows missing TXSP"),
+        (("delete", 14), "TOT rows missing VA"),
+        (("delete", 16), "TOT rows missing GO"),
+        (("code", 10, "XTRA"), "missing TXSP; unknown XTRA"),
+        (("code", 11, "VA"), "row TOT 'VA' appears more than once"),
+        (("code", 5, "C26"), "row Domestic 'C26' appears more than once"),
+        (("blank", 3, 6), "1 empty cell(s) where numbers belong, e.g. row Domestic A01, column C26"),
+        (("blank", 8, 8), "row Imports J62_J63, column CONS_h"),
+        (("blank", 4, 13), "row Domestic C26, column EXP"),
+        (("blank", 5, 14), "row Domestic J62_J63, column GO"),
+        (("blank", 14, 5), "row TOT VA, column A01"),
+        (("blank", 16, 7), "row TOT GO, column J62_J63"),
+        (("blank", 9, 5), "row TOT II_fob, column A01"),
+        (("value", 12, 6, "1,234"), "row TOT PURR, column C26 holds '1,234', not a number"),
+        (("value", 3, 5, True), "holds True, not a number"),
+        (("header", 6, "A01"), "repeats the header code(s) ['A01']"),
+        (("header", 15, "K64"), "no Domestic or Imports row for 1 industry column(s) of row 1: ['K64']"),
+    ],
+    ids=lambda v: "-".join(map(str, v)) if isinstance(v, tuple) else None,
+)
+def test_incomplete_workbook(tmp_path, edit, message):
+    f = tmp_path / "AAA_NIOT_nov16.xlsx"
+    write_workbook(f, [2003])
+    wb = openpyxl.load_workbook(f)
+    ws = wb["National IO-tables"]
+    if edit[0] == "delete":
+        ws.delete_rows(edit[1])
+    elif edit[0] == "delete_both":  # the Domestic and the Imports row of an industry
+        ws.delete_rows(edit[1] + 3)
+        ws.delete_rows(edit[1])
+    elif edit[0] == "code":
+        ws.cell(row=edit[1], column=2).value = edit[2]
+    elif edit[0] == "blank":
+        ws.cell(row=edit[1], column=edit[2]).value = None
+    elif edit[0] == "value":
+        ws.cell(row=edit[1], column=edit[2]).value = edit[3]
+    else:  # header: one more industry column at the right, or a repeated code
+        ws.cell(row=1, column=edit[1] if edit[2] == "A01" else 16).value = edit[2]
+        if edit[2] != "A01":
+            for r in range(3, 17):
+                ws.cell(row=r, column=16).value = 0.0
+    wb.save(f)
+    with pytest.raises(gd.FileFormatError) as e:
+        load_niot("AAA", 2003, path=f)
+    assert str(f) in str(e.value) and message in str(e.value)
+
+
+def _rewrite_sheet(src, dst, change):
+    """Copy the workbook with the XML of its second sheet passed through ``change``."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                data = change(data)
+            zout.writestr(item, data)
+
+
+@pytest.mark.parametrize(
+    "what",
+    ["xml_cut", "xml_garbage", "number_text", "bad_reference", "crc", "truncated", "not_zip"],
+)
+def test_corrupt_workbook(tmp_path, what):
+    """Damage inside the zip or the sheet XML (ParseError, BadZipFile, ValueError, ...)."""
+    import re
+
+    good = tmp_path / "good.xlsx"
+    write_workbook(good, [2003])
+    f = tmp_path / "AAA_NIOT_nov16.xlsx"
+    raw = good.read_bytes()
+    if what == "xml_cut":
+        _rewrite_sheet(good, f, lambda x: x[: len(x) // 2])
+    elif what == "xml_garbage":
+        _rewrite_sheet(good, f, lambda x: x.replace(b"<sheetData>", b"<sheetData><row><<"))
+    elif what == "number_text":  # a numeric cell whose value is not a number
+        _rewrite_sheet(good, f, lambda x: re.sub(rb'(<c r="F3"[^>]*>)<v>[^<]*</v>', rb"\1<v>abc</v>", x))
+    elif what == "bad_reference":
+        _rewrite_sheet(good, f, lambda x: x.replace(b'r="F3"', b'r="F0x"'))
+    elif what == "crc":  # flip one byte of the compressed sheet: bad CRC or bad deflate stream
+        import zipfile
+
+        with zipfile.ZipFile(good) as z:
+            info = z.getinfo("xl/worksheets/sheet2.xml")
+        at = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+        f.write_bytes(raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1 :])
+    elif what == "truncated":
+        f.write_bytes(raw[: len(raw) - 200])
+    else:
+        f.write_bytes(b"Year,Code\n2003,A01\n")
+    with pytest.raises(gd.FileFormatError) as e:
+        load_niot("AAA", 2003, path=f)
+    assert str(f) in str(e.value) and "\n" not in str(e.value)

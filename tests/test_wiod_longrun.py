@@ -185,6 +185,12 @@ def _edit(df, what):
                     "blank_va": ("AAA_D30t33", 7)}[what]  # fmt: skip
         df.loc[row, col] = np.nan
         return df
+    if what == "year_text":
+        df["Year"] = "nineteen-seventy"
+        return df
+    if what == "country_numbers":
+        df["Country"] = np.arange(len(df), dtype=float)
+        return df
     if what == "no_country":
         df["Country"] = df["Country"].astype(object)
         df.loc[1, "Country"] = None
@@ -210,6 +216,8 @@ def _edit(df, what):
         ("blank_memo", "1 missing (NA) value(s), e.g. row xROW_AtB, column xTOT_xM"),
         ("blank_va", "row xTOT_xVA, column AAA_D30t33"),
         ("no_country", "1 row(s) without a Country, e.g. row 2"),
+        ("year_text", "column Year holds"),
+        ("country_numbers", "missing"),
     ],
 )
 def test_synthetic_rda_bad_layout(tmp_path, what, message):
@@ -233,6 +241,7 @@ def test_wrong_object(tmp_path):
 def test_corrupt_real_files(longrun_dir, tmp_path):
     raw = (longrun_dir / "WIODlr_WIOT_1965.rda").read_bytes()
     cases = {
+        **{f"truncated{n}": raw[:n] for n in (2, 40, len(raw) // 2, len(raw) - 5)},
         "truncated": raw[: len(raw) // 3],
         "garbage": b"not an R file at all" * 50,
         "empty": b"",

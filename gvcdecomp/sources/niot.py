@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from numbers import Real
 from pathlib import Path
 
@@ -13,13 +13,14 @@ import xarray as xr
 from ..core import _inverse
 from ..errors import (
     FileFormatError,
+    GVCError,
     OutputError,
     ShapeError,
     UnknownLabelError,
     ValueNotFiniteError,
 )
 from ..panel import check_year
-from ..table import _labels
+from ..table import _labels, repeated
 from .paths import find_file
 
 SOURCE = "wiod2016_niot"
@@ -29,12 +30,18 @@ SHEET = "National IO-tables"
 FD_CATEGORIES = ("CONS_h", "CONS_np", "CONS_g", "GFCF", "INVEN")
 #: Header codes of the label columns and of the exports and output columns.
 LABEL_HEADERS = ("Year", "Code", "Origin")
+DESCRIPTION = "Description"
 EXPORTS, OUTPUT = "EXP", "GO"
 #: Origin of the rows: domestic output, imports and the total (valuation) rows.
 DOMESTIC, IMPORTS, TOTAL = "Domestic", "Imports", "TOT"
-#: TOT rows that are not inputs: total intermediate use and gross output.
-NOT_INPUT_ROWS = ("II_fob", "GO")
 VA_ROW = "VA"
+#: TOT rows that are neither value added nor totals (II_fob, GO): the valuation
+#: items between basic prices and total inputs.
+VALUATION_ROWS = ("TXSP", "EXP_adj", "PURR", "PURNR", "IntTTM")
+#: Every TOT row of a year, each required once.
+TOT_ROWS = ("II_fob", *VALUATION_ROWS, VA_ROW, "GO")
+#: Header codes that are not industries; every other code of row 1 is one.
+NOT_INDUSTRY = (*LABEL_HEADERS, DESCRIPTION, *FD_CATEGORIES, EXPORTS, OUTPUT)
 HINT = (
     "The national tables of the WIOD 2016 release ({CCC}_NIOT_nov16.xlsx) are distributed "
     "at wiod.org / the GGDC (University of Groningen)"
@@ -270,14 +277,18 @@ def load_niot(country: str, years, path=None):
     NationalTable or dict
         56 industries (A01 … U), final-use categories CONS_h, CONS_np, CONS_g,
         GFCF, INVEN; ``va`` the row VA (value added at basic prices);
-        ``valuation`` the sum of the other TOT rows except II_fob and GO
-        (TXSP, EXP_adj, PURR, PURNR, IntTTM). Millions of US dollars, current
-        prices.
+        ``valuation`` the sum of the TOT rows TXSP, EXP_adj, PURR, PURNR and
+        IntTTM. Millions of US dollars, current prices.
 
     The sheet 'National IO-tables' is read; columns are located by their codes
     in row 1 and rows by their Year, Code and Origin (Domestic, Imports, TOT).
-    Empty cells are read as zeros. A missing sheet, header code, year or row raises
-    :class:`~gvcdecomp.errors.FileFormatError` naming the file.
+    Every industry of row 1 must have one Domestic and one Imports row, every
+    TOT row (II_fob, TXSP, EXP_adj, PURR, PURNR, VA, IntTTM, GO) must be
+    there once, and every cell read must hold a number: a workbook that is
+    corrupt, or whose sheet, header code, year, row or cell is missing or
+    repeated, raises :class:`~gvcdecomp.errors.FileFormatError` naming the file.
+    An empty year list, or a year asked for twice, raises
+    :class:`~gvcdecomp.errors.UnknownLabelError`.
 
     Reference: Timmer, M. P., Dietzenbacher, E., Los, B., Stehrer, R. and
     de Vries, G. J. (2015), Review of International Economics 23: 575–605.
@@ -287,8 +298,13 @@ def load_niot(country: str, years, path=None):
             f"country must be a three-letter code such as 'KOR', got {country!r}"
         )
     country = country.upper()
-    single = np.ndim(years) == 0
-    wanted = [check_year(y, YEARS, "the WIOD 2016 national tables") for y in ([years] if single else years)]
+    what = "the WIOD 2016 national tables"
+    single = isinstance(years, str) or not isinstance(years, Iterable)
+    wanted = [check_year(y, YEARS, what) for y in ([years] if single else years)]
+    if not wanted:
+        raise UnknownLabelError(f"no year asked for; {what} have {YEARS[0]}–{YEARS[-1]}")
+    if len(set(wanted)) < len(wanted):
+        raise UnknownLabelError(f"a year is asked for twice: {wanted}")
     f = find_file(SOURCE, [rf"{country}_NIOT_nov16\.xlsx"], path, HINT.replace("{CCC}", country))
     tables = read_niot(f, wanted, country)
     return tables[wanted[0]] if single else tables
@@ -300,20 +316,24 @@ def read_niot(file, years, country: str | None = None) -> dict:
 
     file = Path(file)
     try:
+        # read-only mode parses the sheet while it is iterated: errors come from both
         wb = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl/zipfile raise many types on a corrupt file
+        try:
+            if SHEET not in wb.sheetnames:
+                raise FileFormatError(f"{file}: no sheet {SHEET!r}; sheets are {wb.sheetnames}")
+            rows = wb[SHEET].iter_rows(values_only=True)
+            header = [None if h is None else str(h).strip() for h in next(rows, ())]
+            wanted = set(years)
+            body = [r for r in rows if r and _year_of(r, header) in wanted]
+        finally:
+            wb.close()
+    except GVCError:
+        raise
+    except Exception as e:  # openpyxl, zipfile, zlib and the XML parser raise many types
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
         raise FileFormatError(
-            f"{file}: not a readable Excel workbook ({type(e).__name__}: {e})"
+            f"{file}: not a readable Excel workbook ({type(e).__name__}: {first})"
         ) from e
-    try:
-        if SHEET not in wb.sheetnames:
-            raise FileFormatError(f"{file}: no sheet {SHEET!r}; sheets are {wb.sheetnames}")
-        rows = wb[SHEET].iter_rows(values_only=True)
-        header = [None if h is None else str(h).strip() for h in next(rows, ())]
-        wanted = set(years)
-        body = [r for r in rows if r and _year_of(r, header) in wanted]
-    finally:
-        wb.close()
     return {
         y: _table(file, header, [r for r in body if _year_of(r, header) == y], y, country)
         for y in years
@@ -334,6 +354,9 @@ def _table(file, header, rows, year, country) -> NationalTable:
         raise FileFormatError(
             f"{file}: sheet {SHEET!r} lacks the header code(s) {missing} in row 1"
         )
+    dup = repeated(h for h in header if h is not None)
+    if dup:
+        raise FileFormatError(f"{file}: sheet {SHEET!r} repeats the header code(s) {dup[:5]} in row 1")
     if not rows:
         raise FileFormatError(f"{file}: sheet {SHEET!r} holds no rows for the year {year}")
     col = {h: k for k, h in enumerate(header) if h is not None}
@@ -357,27 +380,44 @@ def _table(file, header, rows, year, country) -> NationalTable:
         raise FileFormatError(
             f"{file}: sheet {SHEET!r} lacks the industry column(s) {no_col[:5]} in row 1"
         )
-    for need in (VA_ROW, OUTPUT):
-        if need not in blocks[TOTAL]:
-            raise FileFormatError(f"{file}: {year} has no TOT row {need!r}")
+    no_row = [h for h in col if h not in NOT_INDUSTRY and h not in blocks[DOMESTIC]]
+    if no_row:
+        raise FileFormatError(
+            f"{file}: {year} has no Domestic or Imports row for {len(no_row)} industry "
+            f"column(s) of row 1: {no_row[:5]}"
+        )
+    tot_missing = [c for c in TOT_ROWS if c not in blocks[TOTAL]]
+    tot_unknown = [c for c in blocks[TOTAL] if c not in TOT_ROWS]
+    if tot_missing or tot_unknown:
+        raise FileFormatError(
+            f"{file}: {year}, TOT rows "
+            + "; ".join(f"{w} {', '.join(c)}" for w, c in (("missing", tot_missing), ("unknown", tot_unknown)) if c)
+        )
 
     def grid(block, codes, cols):
-        out = np.empty((len(codes), len(cols)))
-        for a, c in enumerate(codes):
-            r = blocks[block][c]
-            for b, h in enumerate(cols):
-                v = r[col[h]] if col[h] < len(r) else None
-                if v is None:
-                    v = 0.0  # an empty cell is a zero flow
-                elif not isinstance(v, Real):
-                    raise FileFormatError(
-                        f"{file}: {year}, row {block} {c}, column {h} holds {v!r}, not a number"
-                    )
-                out[a, b] = v
-        return out
+        """Cells of rows ``codes`` of ``block`` in columns ``cols``, each a number."""
+        at = [col[h] for h in cols]
+        cells = np.array(
+            [(blocks[block][c] + (None,) * len(header))[: len(header)] for c in codes], dtype=object
+        )[:, at]
+        empty = np.equal(cells, None)
+        if empty.any():
+            i, j = np.argwhere(empty)[0]
+            raise FileFormatError(
+                f"{file}: {year}, {int(empty.sum())} empty cell(s) where numbers belong, e.g. "
+                f"row {block} {codes[i]}, column {cols[j]}"
+            )
+        text = ~_IS_NUMBER(cells).astype(bool)
+        if text.any():
+            i, j = np.argwhere(text)[0]
+            raise FileFormatError(
+                f"{file}: {year}, row {block} {codes[i]}, column {cols[j]} holds "
+                f"{cells[i, j]!r}, not a number ({int(text.sum())} such cell(s))"
+            )
+        return cells.astype(np.float64)
 
     fd = list(FD_CATEGORIES)
-    other = [c for c in blocks[TOTAL] if c not in (*NOT_INPUT_ROWS, VA_ROW)]
+    tot = grid(TOTAL, list(TOT_ROWS), sectors)  # all of them: II_fob and GO must be complete too
     return NationalTable(
         Zd=grid(DOMESTIC, sectors, sectors),
         Zm=grid(IMPORTS, sectors, sectors),
@@ -385,8 +425,8 @@ def _table(file, header, rows, year, country) -> NationalTable:
         Ym=grid(IMPORTS, sectors, fd),
         exports=grid(DOMESTIC, sectors, [EXPORTS])[:, 0],
         x=grid(DOMESTIC, sectors, [OUTPUT])[:, 0],
-        va=grid(TOTAL, [VA_ROW], sectors)[0],
-        valuation=grid(TOTAL, other, sectors).sum(axis=0) if other else None,
+        va=tot[TOT_ROWS.index(VA_ROW)],
+        valuation=tot[[TOT_ROWS.index(c) for c in VALUATION_ROWS]].sum(axis=0),
         sectors=sectors,
         fd_categories=FD_CATEGORIES,
         year=year,
@@ -394,3 +434,7 @@ def _table(file, header, rows, year, country) -> NationalTable:
         source=f"WIOD 2016 national table ({file.name})",
         units=UNITS,
     )
+
+
+#: Elementwise "is a cell value a number" over an object array (bool is not).
+_IS_NUMBER = np.frompyfunc(lambda v: isinstance(v, Real) and not isinstance(v, bool), 1, 1)
