@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-import numpy as np
-
-from .errors import UnknownLabelError
+from .errors import LabelError, UnknownLabelError
+from .table import as_year, repeated
 
 
 class Panel(Mapping):
@@ -14,10 +13,17 @@ class Panel(Mapping):
 
     Tables are not kept, so a loop over the years needs the memory of one
     table; ``dict(panel)`` keeps them all when that is wanted.
+
+    The keys are the years: a loaded table without a year gets its key, and
+    one whose year differs from its key is a :class:`LabelError` (results are
+    labelled with the table's year, so a mismatch would mislabel them).
     """
 
     def __init__(self, years: Iterable[int], load: Callable, source: str):
-        self.years = tuple(int(y) for y in years)
+        self.years = tuple(as_year(y, f"{source} panel year") for y in years)
+        dup = repeated(self.years)
+        if dup:
+            raise LabelError(f"{source} panel: year(s) {dup} given twice")
         self._load = load
         self.source = source
 
@@ -27,7 +33,16 @@ class Panel(Mapping):
                 f"year {year!r} is not in this {self.source} panel "
                 f"({self.years[0]}–{self.years[-1]})" if self.years else "empty panel"
             )
-        return self._load(year)
+        year = as_year(year)
+        table = self._load(year)
+        if table.year is None:
+            table.year = year
+        elif table.year != year:
+            raise LabelError(
+                f"{self.source} panel: the table loaded for year {year} says it is of "
+                f"{table.year} ({table.source})"
+            )
+        return table
 
     def __iter__(self):
         return iter(self.years)
@@ -39,11 +54,64 @@ class Panel(Mapping):
         return f"<Panel {self.source}: {len(self)} years {list(self.years)}>"
 
 
+def check_same_labels(items, years=None) -> None:
+    """Refuse tables or results of several years whose labels differ.
+
+    ``items`` are :class:`~gvcdecomp.table.IOTable` objects (compared on
+    countries, sectors and final-demand categories) or xarray results
+    (compared on every coordinate other than ``year``). Concatenating years
+    whose country or industry sets differ would fill the missing cells with NaN
+    without a word; align the tables first (:func:`gvcdecomp.aggregate`) or
+    select common labels. ``years`` names the items in the message (default:
+    their ``year``).
+
+    Raises :class:`~gvcdecomp.errors.LabelError` naming the first two years
+    that differ and the labels one has and the other lacks.
+    """
+    items = list(items)
+    if years is None:
+        years = [_year_of(it, k) for k, it in enumerate(items)]
+    first = _labels_of(items[0]) if items else {}
+    for item, year in zip(items[1:], years[1:]):
+        these = _labels_of(item)
+        for dim in dict.fromkeys([*first, *these]):
+            ref, labels = first.get(dim, ()), these.get(dim, ())
+            if ref != labels:
+                extra = [v for v in labels if v not in ref][:5]
+                lacking = [v for v in ref if v not in labels][:5]
+                detail = f"has {extra}, lacks {lacking}" if extra or lacking else "order differs"
+                raise LabelError(
+                    f"panel: {dim} of {year} differ from those of {years[0]} ({detail}); "
+                    "align the years first (same countries and sectors in every year)"
+                )
+
+
+def _labels_of(item) -> dict:
+    if hasattr(item, "countries") and hasattr(item, "sectors"):  # an IOTable
+        return {d: tuple(getattr(item, d)) for d in ("countries", "sectors", "fd_categories")}
+    return {
+        str(d): tuple(item[d].values.tolist())
+        for d in item.coords
+        if d != "year" and item[d].ndim == 1 and d in item.dims
+    } | {str(d): tuple(range(item.sizes[d])) for d in item.dims if d not in item.coords}
+
+
+def _year_of(item, k):
+    year = getattr(item, "year", None)
+    if year is not None and not isinstance(year, int):  # an xarray coordinate
+        year = year.values.item() if year.size == 1 else None
+    return year if year is not None else f"item {k}"
+
+
 def check_year(year, valid: range, what: str) -> int:
     """``year`` as an int if ``valid`` has it; :class:`UnknownLabelError` otherwise."""
-    if isinstance(year, bool) or not isinstance(year, int | np.integer) or year not in valid:
+    try:
+        y = as_year(year)
+    except LabelError:
+        y = None
+    if y is None or y not in valid:
         raise UnknownLabelError(f"{what} has the years {valid[0]}–{valid[-1]}; got {year!r}")
-    return int(year)
+    return y
 
 
 def table_or_panel(years, valid: range, what: str, load: Callable, source: str):

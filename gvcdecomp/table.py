@@ -161,10 +161,10 @@ class IOTable:
         Yf = Y.reshape(n, -1)
         # sums are finite iff every cell is (NaN and inf propagate) and nothing
         # overflows: no full-size boolean temporary is needed
-        zrow, zcol = Z.sum(axis=1), Z.sum(axis=0)
-        yrow = Yf.sum(axis=1)
+        with np.errstate(over="ignore"):  # an overflow is reported below, as an error
+            zrow, zcol, yrow, ycol = Z.sum(axis=1), Z.sum(axis=0), Yf.sum(axis=1), Yf.sum(axis=0)
         self._check_finite("Z", Z, zrow, zcol)
-        self._check_finite("Y", Yf, yrow, Yf.sum(axis=0))
+        self._check_finite("Y", Yf, yrow, ycol)
 
         rowsum = zrow + yrow
         self.x_stored = None if x is None else self._vector(x, "x")
@@ -268,7 +268,8 @@ class IOTable:
             gap = (diff > OUTPUT_GAP_WARN * np.abs(self.x_stored)) & (diff > 1e-9)
             if gap.any():
                 rows = np.flatnonzero(gap)
-                rel = diff[rows] / np.maximum(np.abs(self.x_stored[rows]), np.abs(rowsum[rows]))
+                ref = np.abs(self.x_stored[rows])
+                rel = diff[rows] / np.where(ref > 0, ref, np.abs(rowsum[rows]))
                 i = rows[np.argmax(rel)]
                 self._note(
                     "output_gap", rows, (rowsum - self.x_stored)[rows],
