@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from .. import threads
 from ..errors import OptionError
-from ..panel import Panel
+from ..panel import Panel, check_same_labels
 from ..table import IOTable
 from . import bm, kww, leontief, wwz
 
@@ -41,7 +41,8 @@ def decompose(
         to what a call with that one method returns. The label is the method's
         name; a method listed more than once is labelled by its name and its
         own options, ``"bm[approach=sink, perspective=bilateral]"`` (a mapping
-        value, such as ``groups``, shows its keys: ``groups={EU}``).
+        value, such as ``groups``, shows its keys: ``groups={EU}``), except an
+        entry without options of its own, which keeps the plain name.
     progress : bool, optional
         Show a progress bar over the years of a panel (default: when more than
         one year).
@@ -82,6 +83,8 @@ def decompose(
             from ..distributed import map_years
 
             per_year = map_years(data, specs, client, show, desc=desc)
+        for k in specs:  # concat would fill differing country/sector sets with NaN
+            check_same_labels([r[k] for r in per_year], data.years)
         out = {k: xr.concat([r[k] for r in per_year], dim="year") for k in specs}
     else:
         raise TypeError(f"decompose expects an IOTable or a Panel, got {type(data).__name__}")
@@ -113,7 +116,7 @@ def method_specs(method, options: dict) -> dict:
     names = [name for name, _ in parsed]
     specs = {}
     for name, own in parsed:
-        label = name if names.count(name) == 1 else f"{name}[{_tag(own)}]"
+        label = name if names.count(name) == 1 or not own else f"{name}[{_tag(own)}]"
         if label in specs:
             raise OptionError(f"method {label!r} is asked for twice with the same options")
         opts = {**options, **own}
