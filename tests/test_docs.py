@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 METHOD_PAGES = ("wwz", "kww", "bm", "leontief", "indicators")
@@ -128,6 +129,34 @@ def test_docstring_tables_render_as_tables(site):
     tiva = tiva[: tiva.index("</table>")]
     assert "<th>variable</th>" in tiva and "EXGR_DVAFX" in tiva
     assert api.count('class="autorefs autorefs-internal"') > 60  # the former Sphinx roles
+
+
+def test_names_on_the_pages_exist():
+    """Every ``gd.name`` the method and citation pages mention is in the package."""
+    import gvcdecomp as gd
+
+    pages = [*(ROOT / "docs" / "methods").glob("*.md"), ROOT / "docs" / "cite.md"]
+    names = {n for p in pages for n in re.findall(r"`gd\.([\w.]+)", p.read_text())}
+    assert len(names) > 15
+    for name in names:
+        obj = gd
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+            assert obj is not None, f"docs mention gd.{name}, which does not exist"
+
+
+def test_citation_cff_and_how_to_cite():
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0"
+    assert cff["message"] and cff["title"] and cff["authors"]
+    version = re.search(r'^version = "(.+)"', (ROOT / "pyproject.toml").read_text(), re.M)[1]
+    assert cff["version"] == version  # the citation follows releases
+    for ref in cff["references"]:
+        assert ref["title"] and ref["authors"] and ref["year"] and ref["doi"].startswith("10.")
+    cite = (ROOT / "docs" / "cite.md").read_text()  # every reference is on the docs page
+    assert all(ref["doi"] in cite for ref in cff["references"])
+    readme = (ROOT / "README.md").read_text()
+    assert "## How to cite" in readme and "CITATION.cff" in readme
 
 
 def test_rst_converter():
