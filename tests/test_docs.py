@@ -89,6 +89,20 @@ ROLE = re.compile(r":(?:py:)?(?:class|func|mod|meth|attr|data|exc|obj|math):")
 RST = re.compile(r"^\s*(?:=+\s+=+|\.\. \w+::)", re.M)
 
 
+def test_the_checks_see_raw_markup(tmp_path):
+    """The HTML checks below flag what a broken build would show."""
+    page = tmp_path / "p.html"
+    page.write_text(
+        "<p>Raises :class:<code>X</code>; $E^{s*}$ and \\(x\\) raw; E^{s<em>}, E^{r</em>}</p>"
+        '<span class="arithmatex">\\(a<em>b</em>\\)</span><pre>$ok$ :func:</pre>'
+    )
+    p = _parse(page)
+    prose = "\n".join(p.prose)
+    assert ROLE.findall(prose) == [":class:"]
+    assert RAW_LATEX.findall(prose) == ["$E", "\\("]
+    assert p.emph == ["}, E^{r", "b"] and p.tags_in_math == ["em"]
+
+
 def test_docs_build_strict(site):
     api = (site / "api" / "index.html").read_text()
     assert "decompose" in api and "IOTable" in api
