@@ -188,3 +188,21 @@ def test_stata_errors(tmp_path):
     (tmp_path / "empty.csv").write_text("\n")
     with pytest.raises(FileFormatError, match="empty.csv: the country list is empty"):
         read_stata_icio(tf, tmp_path / "empty.csv")
+
+
+def test_stata_incomplete_files(tmp_path):
+    """Cut at a line end, a blank cell, NaN written as text: refused when the shape can tell."""
+    t = table(7, with_x=False)  # 3 countries x 3 sectors, 2 final uses
+    tf, cf = write_stata(tmp_path, t)
+    lines = tf.read_text().splitlines()
+    tf.write_text("\n".join(lines[:6]) + "\n")  # two of three countries' rows
+    with pytest.raises(FileFormatError, match=r"table.csv: 9 final-use columns for 3 countries, not the 2"):
+        read_stata_icio(tf, cf, fd_categories=CATS)
+    with pytest.raises(FileFormatError, match="holds 2 sectors per country but 3"):
+        read_stata_icio(tf, cf, sectors=SECTORS)
+    for cell in ("", "NaN"):
+        cells = lines[1].split(",")
+        cells[2] = cell
+        tf.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
+        with pytest.raises(FileFormatError, match="empty cell" if not cell else "'NaN'"):
+            read_stata_icio(tf, cf)

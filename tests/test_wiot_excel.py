@@ -314,3 +314,107 @@ def test_rows_out_of_order(good_file):
 
     edit(f, swap)
     assert_refused(f, "order of the columns")
+
+
+# -- layout variants: each reads to the parts of the canonical file -------------------------
+
+
+def rewrite_sheet(f, edit):
+    """Rewrite the sheet XML of ``f`` (values untouched, unlike a re-save by openpyxl)."""
+    import re  # noqa: F401 - used by the edits
+
+    with zipfile.ZipFile(f) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    new = edit(parts[sheet].decode())
+    assert new != parts[sheet].decode()
+    parts[sheet] = new.encode()
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def _drop_cell(ref):
+    import re
+
+    return lambda x: re.sub(rf'<c r="{ref}"[^>]*>(?:(?!</c>).)*</c>', "", x)
+
+
+def _labels(column, change):
+    """Apply ``change`` to the text of the label cells of ``column`` from row 7."""
+    import re
+
+    def edit(x):
+        return re.sub(
+            rf'(<c r="{column}(\d+)" t="inlineStr"><is><t>)([^<]*)',
+            lambda m: m.group(1) + (change(m.group(3)) if int(m.group(2)) >= 7 else m.group(3)),
+            x,
+        )
+    return edit
+
+
+def _numbers_as_text(x):
+    import re
+
+    return re.sub(r'<c r="([A-Z]+7)"><v>([^<]*)</v></c>',
+                  r'<c r="\1" t="inlineStr"><is><t> \2 </t></is></c>', x)  # fmt: skip
+
+
+def _trailing_empties(x):
+    return x.replace(
+        "</sheetData>",
+        '<row r="90"><c r="B90" t="inlineStr"><is><t>  </t></is></c></row><row r="91"/>'
+        "</sheetData>",
+    )
+
+
+def _chain(*edits):
+    def edit(x):
+        for e in edits:
+            x = e(x)
+        return x
+    return edit
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["total-uncoded", "total-by-position", "case", "bom-blanks", "numbers-as-text",
+     "trailing-empties"],
+)  # fmt: skip
+def test_layout_variants_read_to_the_same_parts(tmp_path, variant):
+    from openpyxl.utils import get_column_letter
+
+    t = small_table(2, 3, 5, seed=21)
+    f = tmp_path / "WIOT09_ROW_Sep12.xlsx"
+    write_wiot_excel(t, f)
+    canonical = read_wiot_excel(f)
+    total = get_column_letter(4 + t.n + t.G * 5 + 1)
+    edit = {
+        "total-uncoded": _drop_cell(f"{total}6"),
+        "total-by-position": _chain(*(_drop_cell(f"{total}{r}") for r in (4, 5, 6))),
+        "case": _chain(_labels("C", str.lower), _labels("D", str.upper)),
+        "bom-blanks": _labels("D", lambda s: f"\ufeff {s}  "),
+        "numbers-as-text": _numbers_as_text,
+        "trailing-empties": _trailing_empties,
+    }[variant]
+    rewrite_sheet(f, edit)
+    parts = read_wiot_excel(f)
+    assert_parts_equal(parts, t)
+    for k in ("Z", "Y", "x", "va"):
+        np.testing.assert_array_equal(parts[k], canonical[k])
+    assert parts["year"] == canonical["year"]
+
+
+def test_value_added_rows_cut_short(good_file):
+    t, f = good_file
+    edit(f, lambda ws: ws.delete_rows(7 + t.n + 6, 100))  # cut after "Value added ..."
+    assert_refused(f, "lack the output row (r69)", "truncated")
+    edit(f, lambda ws: ws.delete_rows(7 + t.n + 3, 100))  # r60 and two valuation rows left
+    assert_refused(f, "value-added row")
+
+
+def test_text_that_is_not_a_number(good_file):
+    _, f = good_file
+    for text in ("1,234", "NaN", "1.5.2"):
+        edit(f, lambda ws, v=text: setattr(ws.cell(row=9, column=7), "value", v))
+        assert_refused(f, "non-numeric", repr(text), "G9")
