@@ -12,8 +12,12 @@ larger than (GN, GN) is formed.
 
 Flows are in the units of the table (WIOD: millions of US dollars); shares are
 fractions; lengths, upstreamness and downstreamness are numbers of production
-stages. Results have dimensions (country[, sector]) with the table's codes, and
-a scalar ``year`` coordinate when the table has a year.
+stages. Measures of exports (KPWW, Borin–Mancini participation) have
+dimensions (exporter[, sector]); measures of production (WWYZ participation and
+length, upstreamness, APL) (country[, sector]), with the table's codes and a
+scalar ``year`` coordinate when the table has a year. Every function also takes
+a Panel and returns a ``year`` dimension; every variable carries
+``long_name``, ``units`` and ``description`` (see the glossary).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import xarray as xr
 from .errors import OptionError
 from .methods._result import result_dataset
 from .methods.wwz import GROUPS as WWZ_GROUPS
+from .vocabulary import canonical_options, describe
+from .years import over_years
 
 KPWW_REFERENCE = (
     "Koopman, R., Powers, W., Wang, Z. and Wei, S.-J. (2010), Give credit where credit "
@@ -64,14 +70,15 @@ IV_TERMS = ("DVA_INTrexI1", "DVA_INTrexF", "DVA_INTrexI2")
 FV_TERMS = WWZ_GROUPS["FVA"] + WWZ_GROUPS["FDC"]
 
 
+@over_years
 def kpww_participation(data, by: str = "country") -> xr.Dataset:
     r"""Koopman–Powers–Wang–Wei (2010) GVC participation and position indices.
 
     For exporter s (and exporting sector i with ``by="sector"``), with E its
     gross exports:
 
-    - ``participation = IV/E + FV/E``;
-    - ``position = ln(1 + IV/E) - ln(1 + FV/E)`` (positive: upstream, supplying
+    - ``kpww_participation = IV/E + FV/E``;
+    - ``kpww_position = ln(1 + IV/E) - ln(1 + FV/E)`` (positive: upstream, supplying
       intermediates that others re-export; negative: downstream, using foreign
       inputs in its exports).
 
@@ -86,25 +93,25 @@ def kpww_participation(data, by: str = "country") -> xr.Dataset:
 
     Parameters
     ----------
-    data : IOTable or xarray.Dataset
-        A table (decomposed here with WWZ) or a Wang–Wei–Zhu result of
+    data : IOTable, Panel or xarray.Dataset
+        A table or Panel (decomposed here with WWZ) or a Wang–Wei–Zhu result of
         :func:`~gvcdecomp.decompose` (a panel's ``year`` dimension is kept).
-    by : {"country", "sector"}
+    by : {"country", "sector"} (``"exporter"`` = ``"country"``)
 
     Returns
     -------
     xarray.Dataset
-        Dimensions ([year,] country[, sector]): ``gexp``, ``IV``, ``FV`` (units
-        of the table), ``IV_share``, ``FV_share``, ``participation`` (fractions)
-        and ``position`` (log points); shares and position are 0 where gross
-        exports are 0.
+        Dimensions ([year,] exporter[, sector]): ``gexp``, ``IV``, ``FV`` (units
+        of the table), ``IV_share``, ``FV_share``, ``kpww_participation``
+        (fractions) and ``kpww_position`` (log points); shares and position are
+        0 where gross exports are 0.
 
     Reference: Koopman, Powers, Wang & Wei (2010), NBER WP 16426.
     """
     from .methods import decompose
     from .table import IOTable
 
-    _check_by(by)
+    by = _check_by(by)
     ds = decompose(data, "wwz") if isinstance(data, IOTable) else data
     missing = [t for t in (*IV_TERMS, *FV_TERMS, "gexp") if t not in ds]
     if missing:
@@ -117,13 +124,14 @@ def kpww_participation(data, by: str = "country") -> xr.Dataset:
     out = xr.Dataset(
         {
             "gexp": E, "IV": IV, "FV": FV, "IV_share": iv, "FV_share": fv,
-            "participation": iv + fv, "position": np.log1p(iv) - np.log1p(fv),
+            "kpww_participation": iv + fv, "kpww_position": np.log1p(iv) - np.log1p(fv),
         }
-    ).rename(exporter="country")  # fmt: skip
+    )  # fmt: skip
     out.attrs = {**ds.attrs, "method": "kpww_participation", "reference": KPWW_REFERENCE}
-    return out
+    return describe(out)
 
 
+@over_years
 def wwyz_participation(table, by: str = "country") -> xr.Dataset:
     r"""Wang–Wei–Yu–Zhu (2017a) forward and backward GVC participation.
 
@@ -162,7 +170,7 @@ def wwyz_participation(table, by: str = "country") -> xr.Dataset:
 
     Reference: Wang, Wei, Yu & Zhu (2017a), NBER WP 23222.
     """
-    _check_by(by)
+    by = _check_by(by)
     c, y, yD, yF = _final(table)
     AF = _foreign_blocks(c)
     vL = _row_local(c, c.v)  # u V̂ L
@@ -190,6 +198,7 @@ def wwyz_participation(table, by: str = "country") -> xr.Dataset:
     return _finish(table, ds, "wwyz_participation", WWYZ_PARTICIPATION_REFERENCE, by=by)
 
 
+@over_years
 def production_length(table, by: str = "country") -> xr.Dataset:
     r"""Wang–Wei–Yu–Zhu (2017b) average production length and GVC position.
 
@@ -206,7 +215,7 @@ def production_length(table, by: str = "country") -> xr.Dataset:
       ``PLv_GVC = Xv_GVC u / V_GVC u`` and ``PLy_GVC = u Xy_GVC / u V_GVC`` with
       ``Xv_GVC = Xy_GVC = V̂ L L A_F B Ŷ + V̂ L A_F B B Ŷ`` (the domestic stages
       before the border crossing, then the stages from it on);
-    - GVC position ``position = PLv_GVC / PLy_GVC``:
+    - GVC position ``wwyz_position = PLv_GVC / PLy_GVC``:
       above 1, the sector sits upstream in the GVCs it joins.
 
     With ``by="country"``, numerators and denominators are summed over the
@@ -216,14 +225,15 @@ def production_length(table, by: str = "country") -> xr.Dataset:
     -------
     xarray.Dataset
         Dimensions (country[, sector]): ``PLv``, ``PLy``, ``PLv_GVC``,
-        ``PLy_GVC`` (numbers of stages) and ``position`` (a ratio), NaN where
-        undefined (no value added, no final goods, or no GVC activity); the
-        denominators ``va``, ``y``, ``V_GVC_forward``, ``V_GVC_backward`` in units
-        of the table.
+        ``PLy_GVC`` (numbers of stages) and ``wwyz_position`` (a ratio), NaN
+        where undefined (no value added, no final goods, or no GVC activity);
+        the numerators ``Xv``, ``Xy``, ``Xv_GVC``, ``Xy_GVC`` and denominators
+        ``va``, ``y``, ``V_GVC_forward``, ``V_GVC_backward`` in units of the
+        table (so that the lengths of an aggregate can be recomputed).
 
     Reference: Wang, Wei, Yu & Zhu (2017b), NBER WP 23261.
     """
-    _check_by(by)
+    by = _check_by(by)
     c, y, _, _ = _final(table)
     AF = _foreign_blocks(c)
     vL = _row_local(c, c.v)
@@ -250,13 +260,13 @@ def production_length(table, by: str = "country") -> xr.Dataset:
             "PLy_GVC": _ratio(ds["Xy_GVC"], ds["V_GVC_backward"]),
         }
     )
-    out["position"] = _ratio(out["PLv_GVC"], out["PLy_GVC"])
-    for k in ("va", "y", "V_GVC_forward", "V_GVC_backward"):
+    out["wwyz_position"] = _ratio(out["PLv_GVC"], out["PLy_GVC"])
+    for k in sums:
         out[k] = ds[k]
-    units = f"{table.units} (va, y, V_GVC_*); production stages (PL*); ratio (position)"
-    return _finish(table, out, "production_length", WWYZ_LENGTH_REFERENCE, units=units, by=by)
+    return _finish(table, out, "production_length", WWYZ_LENGTH_REFERENCE, by=by)
 
 
+@over_years
 def upstreamness(table) -> xr.DataArray:
     r"""Antràs–Chor–Fally–Hillberry (2012) upstreamness of each country-sector.
 
@@ -280,6 +290,7 @@ def upstreamness(table) -> xr.DataArray:
     return _dataarray(table, U, "upstreamness", UPSTREAMNESS_REFERENCE)
 
 
+@over_years
 def downstreamness(table) -> xr.DataArray:
     r"""Antràs–Chor (2013, 2018) downstreamness of each country-sector.
 
@@ -299,6 +310,7 @@ def downstreamness(table) -> xr.DataArray:
     return _dataarray(table, table.core.B.sum(axis=0), "downstreamness", DOWNSTREAMNESS_REFERENCE)
 
 
+@over_years
 def average_propagation_length(table, full: bool = False):
     r"""Dietzenbacher–Romero–Bosma (2005) average propagation length (APL).
 
@@ -336,7 +348,7 @@ def average_propagation_length(table, full: bool = False):
     B = c.B
     if full:
         apl = _ratio(B @ B - B, B - np.eye(n))
-        return xr.DataArray(
+        da = xr.DataArray(
             apl.reshape(G, N, G, N),
             dims=("country", "sector", "using_country", "using_sector"),
             coords={
@@ -344,8 +356,10 @@ def average_propagation_length(table, full: bool = False):
                 "using_country": list(t.countries), "using_sector": list(t.sectors),
             },
             name="APL",
-            attrs={"units": "number of steps", "reference": APL_REFERENCE, "source": t.source},
+            attrs={"reference": APL_REFERENCE, "source": t.source},
         )  # fmt: skip
+        da = describe(da.to_dataset())["APL"]
+        return da if t.year is None else da.assign_coords(year=t.year)
     own = np.arange(n) // N
     S = np.zeros((n, G))
     S[np.arange(n), own] = 1.0
@@ -366,9 +380,10 @@ def average_propagation_length(table, full: bool = False):
         variables[f"APL_{side}_domestic"] = _ratio(dom_h, dom_b)
         variables[f"APL_{side}_foreign"] = _ratio(HS.sum(1) - dom_h, BS.sum(1) - dom_b)
     ds = _grid(table, variables, "sector")
-    return _finish(table, ds, "average_propagation_length", APL_REFERENCE, units="number of steps")
+    return _finish(table, ds, "average_propagation_length", APL_REFERENCE)
 
 
+@over_years
 def bm_participation(table, by: str = "country") -> xr.Dataset:
     r"""Borin–Mancini backward and forward GVC-related trade, and shares of exports.
 
@@ -382,7 +397,7 @@ def bm_participation(table, by: str = "country") -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        Dimensions (country[, sector]): ``gexp``, ``gvcb``, ``gvcf``, ``gvc``
+        Dimensions (exporter[, sector]): ``gexp``, ``gvcb``, ``gvcf``, ``gvc``
         (units of the table) and ``gvcb_share``, ``gvcf_share``, ``gvc_share``
         (fractions, 0 where gexp is 0).
 
@@ -391,19 +406,19 @@ def bm_participation(table, by: str = "country") -> xr.Dataset:
     """
     from .methods.bm import REFERENCE, bm
 
-    _check_by(by)
+    by = _check_by(by)
     ds = bm(table, "source", "exporter", level="exporter" if by == "country" else "sector")
-    out = ds[["gexp", "gvcb", "gvcf", "gvc"]].rename(exporter="country")
+    out = ds[["gexp", "gvcb", "gvcf", "gvc"]]
     for k in ("gvcb", "gvcf", "gvc"):
         out[f"{k}_share"] = _ratio(out[k], out["gexp"], 0.0)
     out.attrs = {**ds.attrs, "method": "bm_participation", "reference": REFERENCE}
-    return out
+    return describe(out)
 
 
 # -- helpers ---------------------------------------------------------------------
-def _check_by(by):
-    if by not in ("country", "sector"):
-        raise OptionError(f'by must be "country" or "sector", got {by!r}')
+def _check_by(by) -> str:
+    """``by`` in our spelling ("exporter" is accepted for "country")."""
+    return canonical_options({"by": by}, {"by": ("country", "sector")})["by"]
 
 
 def _final(table):
@@ -445,15 +460,11 @@ def _grid(table, flows: dict, by: str) -> xr.Dataset:
     return ds.sum("sector") if by == "country" else ds
 
 
-def _finish(
-    table, ds: xr.Dataset, method: str, reference: str, units=None, **options
-) -> xr.Dataset:
+def _finish(table, ds: xr.Dataset, method: str, reference: str, **options) -> xr.Dataset:
     out = result_dataset(
         table, dict(ds.data_vars), None, dict(ds.coords), method, reference, **options
     )
-    if units is not None:
-        out.attrs["units"] = units
-    return out
+    return describe(out)
 
 
 def _dataarray(table, values, name, reference) -> xr.DataArray:
@@ -462,10 +473,7 @@ def _dataarray(table, values, name, reference) -> xr.DataArray:
         dims=("country", "sector"),
         coords={"country": list(table.countries), "sector": list(table.sectors)},
         name=name,
-        attrs={
-            "units": "number of production stages",
-            "reference": reference,
-            "source": table.source,
-        },
+        attrs={"reference": reference, "source": table.source},
     )
+    da = describe(da.to_dataset())[name]
     return da if table.year is None else da.assign_coords(year=table.year)

@@ -36,8 +36,11 @@ import xarray as xr
 
 from .concordances import industries as _industries
 from .errors import OptionError, UnknownLabelError
+from .groups import resolve
 from .methods.wwz import GROUPS as WWZ_GROUPS
 from .methods.wwz import TERMS as WWZ_TERMS
+from .vocabulary import describe, lookup
+from .years import concat_years, is_years
 
 MANUFACTURING, SERVICES, ICT = "ICT manufacturing", "ICT services", "ICT"
 
@@ -289,28 +292,49 @@ def group_sectors(sectors: Sequence[str], group: str = MANUFACTURING, optional: 
 
 
 def ict_slice(
-    obj, group: str = MANUFACTURING, countries=None, years=None, *, optional: bool = False
+    obj,
+    group: str = MANUFACTURING,
+    countries=None,
+    years=None,
+    *,
+    sum_members=None,
+    optional: bool = False,
 ) -> xr.Dataset:
-    r"""The ICT slice of a table or of a decomposition result.
+    r"""The ICT slice of a table or of a result: flows summed, ratios recomputed.
 
-    The variables with a ``sector`` dimension are summed over the group's
-    industries; variables without one are dropped. Flows add up, ratios do not:
-    slice the numerators and denominators of an index (e.g. ``IV``, ``FV`` and
-    ``gexp`` of :func:`~gvcdecomp.gvc.kpww_participation`) and divide.
+    Every variable with a ``sector`` dimension is treated as the glossary
+    (:mod:`gvcdecomp.vocabulary`) declares it: a *flow* is summed over the
+    group's industries; a *ratio* (``EXGR_DVASH``, ``kpww_participation``,
+    ``PLv``, ...) is recomputed as the summed numerator over the summed
+    denominator; anything else (an index such as ``kpww_position`` or
+    ``RCA_VA``, a variable not in the glossary, a ratio whose numerator or
+    denominator is not in ``obj``) is dropped and named in the ``dropped``
+    attribute with the reason. No ratio is ever summed. Variables without a
+    ``sector`` dimension are dropped too.
 
     Parameters
     ----------
-    obj : IOTable or xarray.Dataset
-        A table, or a result of :func:`~gvcdecomp.decompose` (one year, or a
-        panel with a ``year`` dimension).
+    obj : IOTable, Panel or xarray.Dataset
+        A table or Panel of tables, or a result (of :func:`~gvcdecomp.decompose`,
+        :func:`~gvcdecomp.indicators.tiva` with ``by="sector"``,
+        :func:`~gvcdecomp.gvc.kpww_participation` with ``by="sector"``, ...;
+        one year, or with a ``year`` dimension).
     group : str
         ``"ICT manufacturing"`` (default), ``"ICT services"``, ``"ICT"`` or a
         group defined with :func:`register_group`. The classification is
         recognised from the sector codes (see the module docstring).
-    countries : list of str, or mapping {name: list of str}, optional
-        Exporters (``country`` for a table) to keep; a mapping sums its members
-        into one, e.g. ``{"EU": [...]}``. Flows between members stay counted
-        (an aggregate's exports include those to its own members). Default: all.
+    countries : str or list of str, optional
+        Exporters (``country`` for a table) to keep. Default: all.
+    sum_members : mapping {name: list of codes or a built-in group name}, or a name, optional
+        Adds up the results of each group's members into one row (``"EU27"``
+        or ``{"EU": "EU27_2020"}`` resolved with :func:`gvcdecomp.groups.resolve`
+        against the result's codes and year). This is *the sum of the
+        members*: their exports to each other stay counted as exports, so it
+        is not the group as one economy. For that, decompose with
+        ``groups="EU27"`` (trade among members domestic) and slice the result:
+        for the EU27's ICT manufacturing in 2011 the members' sum gives a
+        DVA share absorbed abroad of 61.4 %, the group as one exporter 76.8 %.
+        The result's ``aggregation`` attribute says which was done.
     years : int or list of int, optional
         Years to keep; an int drops the ``year`` dimension. Default: all.
     optional : bool
@@ -320,39 +344,57 @@ def ict_slice(
     -------
     xarray.Dataset
         For a Wang–Wei–Zhu result, dimensions ([year,] exporter, importer): the
-        16 terms and ``gexp`` of the group's exports, and
+        16 terms, ``gexp`` and ``gap`` of the group's exports, and
 
-        - ``DVA`` = terms 1–5 (DVA_FIN + DVA_INT + DVA_INTrexI1 + DVA_INTrexF +
-          DVA_INTrexI2), the group's value added absorbed abroad, by importer;
-        - ``DVA_share`` = Σ_r DVA / Σ_r gexp, the DVA share of the group's
-          exports (the 2014 ICT study's measure), by exporter;
+        - ``DVA`` = terms 1–5, the group's value added absorbed abroad, by importer;
+        - ``DVA_absorbed_abroad_share`` = Σ_r DVA / Σ_r gexp (the 2014 ICT
+          study's "DVA share"), by exporter;
         - ``DVA_group_share`` = the group's Σ_r DVA / the exporter's Σ_r DVA over
           all sectors;
         - ``DVA_importer_share`` = DVA / Σ_r DVA, where that value added is
           absorbed.
 
-        A Leontief ``post="exports"`` result gets the same shares from its DVA
-        (domestic content, Hummels–Ishii–Yi). For an :class:`IOTable`,
-        dimensions ([year,] country[, destination]): ``output``, ``value_added``,
-        ``exports``, ``final_use`` and ``intermediate_use`` (sales by using
-        country) of the group, and ``output_share``, ``value_added_share``,
-        ``exports_share`` of the country's totals. Flows in the units of the
-        data (WIOD: millions of US dollars), shares as fractions (0 where the
-        denominator is 0). Attributes name the group, its industries, the
-        classification, its source and the caveats on broader industries.
+        A Leontief ``post="exports"`` result gets ``EXGR_DVASH`` (domestic
+        content, Hummels–Ishii–Yi) and the same group and importer shares of
+        its ``DVA``. For an :class:`IOTable`, dimensions ([year,] country[,
+        destination]): ``output``, ``value_added``, ``exports``, ``final_use``
+        and ``intermediate_use`` (sales by using country) of the group, and
+        ``output_share``, ``value_added_share``, ``exports_share`` of the
+        country's totals. Flows in the units of the data (WIOD: millions of US
+        dollars), shares as fractions (0 where the denominator is 0).
+        Attributes name the group, its industries, the classification, its
+        source, the caveats on broader industries, ``recomputed`` (ratios
+        recomputed) and ``dropped``.
 
     Raises :class:`~gvcdecomp.errors.UnknownLabelError` for an unknown group,
-    industry, country or year. :func:`to_frame` makes a tidy DataFrame of it.
+    industry, country or year; :class:`~gvcdecomp.errors.OptionError` for a
+    mapping given as ``countries`` (use ``sum_members`` or ``groups=``).
+    :func:`to_frame` makes a tidy DataFrame of it.
     """
     from .table import IOTable
 
+    kw = dict(group=group, countries=countries, sum_members=sum_members, optional=optional)
+    if is_years(obj):
+        wanted = list(obj) if years is None else [years] if np.ndim(years) == 0 else list(years)
+        bad = [y for y in wanted if y not in list(obj)]  # `in` would load the year
+        if bad:
+            raise UnknownLabelError(f"year {', '.join(map(str, bad))} is not in the panel")
+        if np.ndim(years) == 0 and years is not None:
+            return ict_slice(obj[years], **kw)
+        return concat_years([ict_slice(obj[y], **kw) for y in wanted], wanted)
+    if isinstance(countries, Mapping):
+        raise OptionError(
+            "ict_slice: countries= takes codes; to add up members' results pass "
+            "sum_members={name: [codes]} (trade among members counted as exports), or "
+            "decompose with groups={name: [codes]} for the group as one exporter"
+        )
     if isinstance(obj, IOTable):
         ds, shares = _table_dataset(obj), _TABLE_SHARES
     elif isinstance(obj, xr.Dataset):
         ds, shares = obj, None
     else:
         raise TypeError(
-            f"ict_slice expects an IOTable or an xarray.Dataset, got {type(obj).__name__}"
+            f"ict_slice expects an IOTable, a Panel or an xarray.Dataset, got {type(obj).__name__}"
         )
     if "sector" not in ds.dims:
         raise OptionError(
@@ -360,10 +402,16 @@ def ict_slice(
         )
     d, codes = group_sectors(ds["sector"].values, group, optional)
     ds = _select_years(ds, years)
-    ds = ds[[v for v in ds.data_vars if "sector" in ds[v].dims]]
+    if sum_members is not None and "year" in ds.dims:  # memberships may change by year
+        ys = [int(y) for y in ds["year"].values]
+        return concat_years([ict_slice(ds.sel(year=y), **kw) for y in ys], ys)
+    ratios, dropped, flows = _classify(ds)
+    ds = ds[flows]
     cdim = "exporter" if "exporter" in ds.dims else "country"
-    ds = _select_countries(ds, cdim, countries)
-    out = ds.sel(sector=list(codes)).sum("sector")
+    ds, aggregation = _select_countries(ds, cdim, countries, sum_members)
+    out = ds.sel(sector=list(codes)).sum("sector", keep_attrs=True)
+    for name, (num, den) in ratios.items():
+        out[name] = _share(sum(out[v] for v in num), sum(out[v] for v in den))
     if shares is not None:
         total = ds.sum("sector")
         for v, name in shares.items():
@@ -381,7 +429,39 @@ def ict_slice(
         else {"source": obj.source, "units": obj.units}
     )
     out.attrs.update(_provenance(d, group, codes))
-    return out
+    if ratios:
+        out.attrs["recomputed"] = ", ".join(ratios) + ": Σ numerator / Σ denominator"
+    if dropped:
+        out.attrs["dropped"] = "; ".join(f"{k} ({why})" for k, why in dropped.items())
+    if aggregation:
+        out.attrs["aggregation"] = aggregation
+    return describe(out)
+
+
+def _classify(ds: xr.Dataset):
+    """Split the variables with a sector dimension into ratios to recompute
+    ({name: (numerators, denominators)}), dropped ({name: reason}) and flows."""
+    method = ds.attrs.get("method")
+    ratios, dropped, flows = {}, {}, []
+    for name in ds.data_vars:
+        if "sector" not in ds[name].dims:
+            continue
+        var = lookup(str(name), method)
+        if var is None:
+            dropped[name] = "not in the glossary, so not known to add up"
+        elif var.ratio is not None:
+            parts = [p for side in var.ratio for p in side]
+            absent = [p for p in parts if p not in ds or "sector" not in ds[p].dims]
+            if absent:
+                dropped[name] = f"a ratio whose {', '.join(absent)} is not in the input"
+            else:
+                ratios[name] = var.ratio
+        elif not var.additive:
+            dropped[name] = f"{var.units}, not additive: {var.formula}"
+        else:
+            flows.append(name)
+    needed = {p for r in ratios.values() for side in r for p in side}
+    return ratios, dropped, flows + sorted(needed - set(flows))
 
 
 def to_frame(ds: xr.Dataset) -> pd.DataFrame:
@@ -442,7 +522,8 @@ def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset) -> None:
         out["DVA"] = sum(out[t] for t in terms)
     dva = sum(out[t].sum("importer") for t in terms)
     total = sum(ds[t].sum(["sector", "importer"]) for t in terms)
-    out["DVA_share"] = _share(dva, out["gexp"].sum("importer"))
+    share = "DVA_absorbed_abroad_share" if terms != ("DVA",) else "EXGR_DVASH"
+    out[share] = _share(dva, out["gexp"].sum("importer"))
     out["DVA_group_share"] = _share(dva, total)
     out["DVA_importer_share"] = _share(out["DVA"], dva)
 
@@ -467,26 +548,39 @@ def _select_years(ds, years):
     return ds.sel(year=years if np.ndim(years) == 0 else wanted)
 
 
-def _select_countries(ds, dim, countries):
-    if countries is None:
-        return ds
+def _select_countries(ds, dim, countries, sum_members):
+    """Keep ``countries``, then add up each ``sum_members`` group into one row.
+
+    Returns the Dataset and a note on the aggregation ('' when none).
+    """
     have = [str(c) for c in ds[dim].values]
-    groups = dict(countries) if isinstance(countries, Mapping) else None
-    if groups is not None:
-        wanted = [c for m in groups.values() for c in m]
-    else:
+    if countries is not None:
         wanted = [countries] if isinstance(countries, str) else list(countries)
+        _check_countries(wanted, have)
+        ds = ds.sel({dim: wanted})
+    if sum_members is None:
+        return ds, ""
+    year = int(ds["year"]) if "year" in ds.coords and ds["year"].ndim == 0 else None
+    groups = resolve(sum_members, countries=have, year=year)
+    for m in groups.values():
+        _check_countries(list(m), [str(c) for c in ds[dim].values])
+    parts = [
+        ds.sel({dim: list(m)}).sum(dim).expand_dims({dim: [name]}) for name, m in groups.items()
+    ]
+    note = "; ".join(
+        f"{name}: the sum of its members' results ({', '.join(m)}), their exports to each "
+        "other counted as exports; for the group as one exporter decompose with groups="
+        for name, m in groups.items()
+    )
+    return xr.concat(parts, dim=dim).transpose(*ds.dims), note
+
+
+def _check_countries(wanted, have):
     bad = [c for c in wanted if c not in have]
     if bad:
         raise UnknownLabelError(
             f"unknown country {', '.join(map(repr, bad))}; the result has {', '.join(have)}"
         )
-    if groups is None:
-        return ds.sel({dim: wanted})
-    parts = [
-        ds.sel({dim: list(m)}).sum(dim).expand_dims({dim: [name]}) for name, m in groups.items()
-    ]
-    return xr.concat(parts, dim=dim).transpose(*ds.dims)
 
 
 def _provenance(d, group, codes) -> dict:

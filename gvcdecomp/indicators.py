@@ -14,11 +14,14 @@ import numpy as np
 import xarray as xr
 
 from .errors import OptionError
+from .groups import resolve
 from .methods._result import result_dataset
 from .methods.kww import TERMS as KWW_TERMS
 from .methods.kww import _offdiag_A_times
 from .methods.wwz import GROUPS as WWZ_GROUPS
 from .methods.wwz import TERMS as WWZ_TERMS
+from .vocabulary import describe
+from .years import over_years
 
 TIVA_REFERENCE = (
     "OECD (2019), Guide to OECD's Trade in Value Added (TiVA) indicators, 2018 edition; "
@@ -30,12 +33,14 @@ TIVA_REFERENCE = (
 
 
 # -- shares of a decomposition result -------------------------------------------
-def dva_share(ds: xr.Dataset) -> xr.DataArray:
-    r"""Share of domestic value added (domestic content) in gross exports.
+def domestic_content_share(ds: xr.Dataset) -> xr.DataArray:
+    r"""Domestic-content share of gross exports, OECD TiVA ``EXGR_DVASH``.
 
-    ``DVA_share = DVA / gexp`` with DVA the domestic value-added content of the
-    exports in ``ds``, in the Hummels–Ishii–Yi / OECD ``EXGR_DVA`` sense
-    (``(V^s B^{ss})ᵀ # E^{sr}``), read from whichever decomposition ``ds`` holds:
+    ``EXGR_DVASH = DC / gexp`` with DC the domestic value-added content of the
+    exports in ``ds`` in the Hummels–Ishii–Yi sense, ``(V^s B^{ss})ᵀ # E^{sr}``
+    (TiVA ``EXGR_DVA``, Stata icio ``DC``): value added absorbed abroad, value
+    added that returns home and domestic double counting. Read from whichever
+    decomposition ``ds`` holds:
 
     - a :func:`~gvcdecomp.methods.wwz.wwz` result: terms 1–8, 13–14 (groups
       DVA + RDV + DDC, Wang–Wei–Zhu 2013, Figure 1), or its
@@ -45,36 +50,43 @@ def dva_share(ds: xr.Dataset) -> xr.DataArray:
     - a :func:`~gvcdecomp.methods.leontief.leontief` result with
       ``post="exports"``: its ``DVA``.
 
-    These agree wherever they overlap. For value added absorbed abroad only
-    (WWZ terms 1–5, KWW 1–3) see :func:`vax_ratio` or ``wwz_summary``'s
-    ``DVA_share``. Sum ``ds`` over dimensions first (e.g.
+    These agree wherever they overlap. Not to be confused with
+    ``DVA_absorbed_abroad_share`` of ``wwz_summary`` (WWZ terms 1–5 only) or
+    :func:`vax_ratio`. Sum ``ds`` over dimensions first (e.g.
     ``ds.sum(["sector", "importer"])``) to get the share of that aggregate.
 
     Returns
     -------
     xarray.DataArray
-        Fraction with the dimensions of ``ds``; 0 where ``gexp`` is 0.
+        ``EXGR_DVASH``, a fraction with the dimensions of ``ds``; 0 where
+        ``gexp`` is 0.
     """
     dom, _, gexp = _content(ds)
-    return _share(dom, gexp).rename("DVA_share")
+    return _described(_share(dom, gexp), "EXGR_DVASH")
 
 
-def fva_share(ds: xr.Dataset) -> xr.DataArray:
-    r"""Share of foreign value added (foreign content) in gross exports.
+def foreign_content_share(ds: xr.Dataset) -> xr.DataArray:
+    r"""Foreign-content share of gross exports, OECD TiVA ``EXGR_FVASH``.
 
-    ``FVA_share = FVA / gexp`` with FVA ``(Σ_{t≠s} V^t B^{ts})ᵀ # E^{sr}``, the
-    Hummels–Ishii–Yi vertical specialisation (OECD ``EXGR_FVA``): WWZ terms 9–12
-    and 15–16 (FVA + FDC), KWW terms 7–9, or the Leontief result's ``FVA``.
-    ``dva_share(ds) + fva_share(ds) = 1`` wherever gexp ≠ 0. See
-    :func:`dva_share` for the accepted inputs.
+    ``EXGR_FVASH = FC / gexp`` with FC ``(Σ_{t≠s} V^t B^{ts})ᵀ # E^{sr}``, the
+    Hummels–Ishii–Yi vertical specialisation (OECD ``EXGR_FVA``, icio ``FC``):
+    WWZ terms 9–12 and 15–16 (FVA + FDC), KWW terms 7–9, or the Leontief
+    result's ``FVA``. ``domestic_content_share(ds) + foreign_content_share(ds)
+    = 1`` wherever gexp ≠ 0. See :func:`domestic_content_share` for the inputs.
 
     Returns
     -------
     xarray.DataArray
-        Fraction with the dimensions of ``ds``; 0 where ``gexp`` is 0.
+        ``EXGR_FVASH``, a fraction with the dimensions of ``ds``; 0 where
+        ``gexp`` is 0.
     """
     _, foreign, gexp = _content(ds)
-    return _share(foreign, gexp).rename("FVA_share")
+    return _described(_share(foreign, gexp), "EXGR_FVASH")
+
+
+def _described(da: xr.DataArray, name: str) -> xr.DataArray:
+    da = da.rename(name)
+    return describe(da.to_dataset())[name]
 
 
 def _content(ds: xr.Dataset):
@@ -103,40 +115,57 @@ def _share(num, den):
 
 
 # -- indicators computed from a table ---------------------------------------------
-def vax_ratio(table, groups=None) -> xr.DataArray:
-    r"""Johnson–Noguera value-added-to-gross-exports (VAX) ratio, by exporter.
+@over_years
+def vax_ratio(table, groups=None, by: str = "exporter") -> xr.DataArray:
+    r"""Johnson–Noguera value-added-to-gross-exports (VAX) ratio.
 
     ``VAX_s = Σ_{r≠s} Σ_t V^s B^{st} Y^{tr}``, the value added of s absorbed in
     final demand abroad (Johnson & Noguera 2012, J. Int. Econ. 86: 224-236;
     equal to KWW terms 1–3 and to OECD ``FFD_DVA``), over gross exports:
     ``VAX_ratio_s = VAX_s / E^{s*}``.
 
+    With ``by="sector"``, Johnson & Noguera's sector-level ratio (their section
+    4): ``VAX_si = v_i Σ_{r≠s} Σ_t B^{st}_{i·} Y^{tr}``, the value added *of*
+    sector i absorbed abroad (forward linkage, wherever it is exported), over the
+    gross exports *of* sector i. The two sides count different things, so the
+    ratio exceeds 1 for sectors whose value added leaves mostly through other
+    sectors' exports (services) and is 0 where E_si is 0.
+
     Parameters
     ----------
-    table : IOTable
-    groups : dict, optional
-        Regions treated as one exporter, e.g. ``{"EU": [...members]}`` (see
-        :func:`~gvcdecomp.methods.wwz.wwz`): s is then a region, trade among
-        its members is domestic and not exported, and ``B^{ss}``, ``L^{ss}``
-        span all members' rows. A group's VAX ratio is that of its
-        extra-group exports, as for one country.
+    table : IOTable or Panel
+        One table, or a Panel (the result then has a ``year`` dimension).
+    groups : dict or str, optional
+        Regions treated as one exporter, e.g. ``{"EU": [...members]}`` or a
+        built-in name such as ``"EU27"`` (see :mod:`gvcdecomp.groups`): s is
+        then a region, trade among its members is domestic and not exported,
+        and ``B^{ss}``, ``L^{ss}`` span all members' rows. A group's VAX ratio
+        is that of its extra-group exports, as for one country.
+    by : {"exporter", "sector"}
 
     Returns
     -------
     xarray.DataArray
-        Fraction, dimension ``exporter``; 0 for a country with no exports. At
-        most 1 on a table with non-negative flows; for the world it is
-        ``Σ VAX / Σ E``, which the caller computes from :func:`tiva`.
+        ``VAX_ratio``, a fraction, dimensions (exporter[, sector]); 0 for no
+        exports. By exporter at most 1 on a table with non-negative flows; for
+        the world it is ``Σ VAX / Σ E``, from :func:`tiva`.
     """
+    if by not in ("exporter", "sector"):
+        raise OptionError(f'vax_ratio: by must be "exporter" or "sector", got {by!r}')
+    groups = resolve(groups, table)
     f, names = _flows(table, groups)
-    exgr, ffd = f["EXGR"].sum(axis=1), f["FFD_DVA"].sum(axis=1)
+    exgr, ffd = f["EXGR"], f["FFD_DVA"]
+    dims, coords = ("exporter", "sector"), {**_exporter_coords(table, names), "sector": list(table.sectors)}
+    if by == "exporter":
+        exgr, ffd, dims = exgr.sum(axis=1), ffd.sum(axis=1), ("exporter",)
+        del coords["sector"]
     ratio = np.divide(ffd, exgr, out=np.zeros_like(ffd), where=exgr != 0)
-    return xr.DataArray(
-        ratio, dims="exporter", coords=_exporter_coords(table, names), name="VAX_ratio",
-        attrs={"units": "fraction", "reference": "Johnson & Noguera (2012)"},
-    )  # fmt: skip
+    ds = result_dataset(table, {"VAX_ratio": ratio}, dims, coords, "vax_ratio",
+                        "Johnson & Noguera (2012)", by=by, groups=groups)  # fmt: skip
+    return describe(ds)["VAX_ratio"]
 
 
+@over_years
 def vertical_specialisation(table, groups=None) -> xr.Dataset:
     r"""Vertical specialisation VS and VS1 of each country's exports.
 
@@ -155,8 +184,8 @@ def vertical_specialisation(table, groups=None) -> xr.Dataset:
 
     Parameters
     ----------
-    table : IOTable
-    groups : dict, optional
+    table : IOTable or Panel (a Panel adds a ``year`` dimension)
+    groups : dict or str, optional
         Regions treated as one exporter, e.g. ``{"EU": [...members]}`` (see
         :func:`~gvcdecomp.methods.wwz.wwz`): s is then a region, trade among
         its members is domestic and not exported, and ``B^{ss}``, ``L^{ss}``
@@ -170,6 +199,7 @@ def vertical_specialisation(table, groups=None) -> xr.Dataset:
         Dimension ``exporter``: VS, VS1, gexp (units of the table), VS_share,
         VS1_share (fractions).
     """
+    groups = resolve(groups, table)
     f, names = _flows(table, groups)
     gexp = f["EXGR"].sum(axis=1)
     vs, vs1 = f["EXGR_FVA"].sum(axis=1), f["EXGR_DVAFX"].sum(axis=1)
@@ -180,12 +210,13 @@ def vertical_specialisation(table, groups=None) -> xr.Dataset:
         "VS_share": np.divide(vs, gexp, out=np.zeros_like(vs), where=gexp != 0),
         "VS1_share": np.divide(vs1, gexp, out=np.zeros_like(vs1), where=gexp != 0),
     }
-    return result_dataset(
+    return describe(result_dataset(
         table, variables, ("exporter",), _exporter_coords(table, names), "vertical_specialisation",
         "Hummels, Ishii & Yi (2001); Daudin, Rifflart & Schweisguth (2011)", groups=groups,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
+@over_years
 def tiva(table, by: str = "exporter", groups=None) -> xr.Dataset:
     r"""OECD Trade-in-Value-Added indicators of each country's gross exports.
 
@@ -213,7 +244,7 @@ def tiva(table, by: str = "exporter", groups=None) -> xr.Dataset:
 
     Parameters
     ----------
-    table : IOTable
+    table : IOTable or Panel (a Panel adds a ``year`` dimension)
     by : {"exporter", "sector"}
         ``"exporter"``: one value per country. ``"sector"``: exporter x sector;
         ``sector`` is the exporting industry (backward linkage) for EXGR,
@@ -221,7 +252,7 @@ def tiva(table, by: str = "exporter", groups=None) -> xr.Dataset:
         the value added originates (forward linkage) for FFD_DVA and
         EXGR_DVAFX, as in the OECD tables. Ratios that would mix the two
         (VAX_ratio, EXGR_DVAFXSH) are given by exporter only.
-    groups : dict, optional
+    groups : dict or str, optional
         Regions treated as one exporter, e.g. ``{"EU": [...members]}`` (see
         :func:`~gvcdecomp.methods.wwz.wwz`): s is then a region, trade among
         its members is domestic and not exported, and all blocks span the
@@ -242,6 +273,7 @@ def tiva(table, by: str = "exporter", groups=None) -> xr.Dataset:
     """
     if by not in ("exporter", "sector"):
         raise OptionError(f'tiva: by must be "exporter" or "sector", got {by!r}')
+    groups = resolve(groups, table)
     f, names = _flows(table, groups)
     if by == "exporter":
         f = {k: a.sum(axis=1) for k, a in f.items()}
@@ -268,11 +300,12 @@ def tiva(table, by: str = "exporter", groups=None) -> xr.Dataset:
     if by == "exporter":
         out["VAX_ratio"] = share(f["FFD_DVA"])
         out["EXGR_DVAFXSH"] = share(f["EXGR_DVAFX"])
-    return result_dataset(
-        table, out, dims, coords, "tiva", TIVA_REFERENCE, by=by, groups=groups
+    return describe(
+        result_dataset(table, out, dims, coords, "tiva", TIVA_REFERENCE, by=by, groups=groups)
     )
 
 
+@over_years
 def rca_va(table, groups=None) -> xr.DataArray:
     r"""Revealed comparative advantage on domestic value added in exports.
 
@@ -288,8 +321,8 @@ def rca_va(table, groups=None) -> xr.DataArray:
 
     Parameters
     ----------
-    table : IOTable
-    groups : dict, optional
+    table : IOTable or Panel (a Panel adds a ``year`` dimension)
+    groups : dict or str, optional
         Regions treated as one exporter, e.g. ``{"EU": [...members]}`` (see
         :func:`~gvcdecomp.methods.wwz.wwz`): s is then a region, trade among
         its members is domestic and not exported, and ``B^{ss}``, ``L^{ss}``
@@ -304,6 +337,7 @@ def rca_va(table, groups=None) -> xr.DataArray:
         Dimensionless, dimensions (exporter, sector); NaN where a country's
         or a sector's world total of DV is 0 (undefined).
     """
+    groups = resolve(groups, table)
     c = table.core
     R = c.regions(groups)
     dv = R.by_region_sector(c.v * R.local_times(R.exports(table).sum(axis=1)))
@@ -312,12 +346,13 @@ def rca_va(table, groups=None) -> xr.DataArray:
         world = dv.sum(axis=0) / dv.sum()
         rca = own / world
     rca[~np.isfinite(rca)] = np.nan
-    return xr.DataArray(
+    rca = xr.DataArray(
         rca, dims=("exporter", "sector"),
         coords={**_exporter_coords(table, R.names), "sector": list(table.sectors)},
         name="RCA_VA",
-        attrs={"units": "index (1 = world average)", "reference": "Koopman, Wang & Wei (2014)"},
+        attrs={"reference": "Koopman, Wang & Wei (2014)", "source": table.source},
     )  # fmt: skip
+    return describe(rca.to_dataset())["RCA_VA"]
 
 
 # -- shared flows -----------------------------------------------------------------

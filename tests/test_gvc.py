@@ -73,10 +73,10 @@ def test_no_trade_means_no_gvc():
         np.testing.assert_allclose(p[f"participation_{side}"].values, 0.0, atol=1e-12)
     k = gvc.kpww_participation(t, by="sector")
     assert float(np.abs(k["gexp"]).max()) == 0.0
-    np.testing.assert_array_equal(k["participation"].values, 0.0)
-    np.testing.assert_array_equal(k["position"].values, 0.0)
+    np.testing.assert_array_equal(k["kpww_participation"].values, 0.0)
+    np.testing.assert_array_equal(k["kpww_position"].values, 0.0)
     pl = gvc.production_length(t)
-    assert np.isnan(pl["PLv_GVC"].values).all() and np.isnan(pl["position"].values).all()
+    assert np.isnan(pl["PLv_GVC"].values).all() and np.isnan(pl["wwyz_position"].values).all()
     assert np.isnan(gvc.average_propagation_length(t)["APL_forward_foreign"].values).all()
 
 
@@ -180,7 +180,7 @@ def test_production_length_matches_dense_and_path_counts(G, N, seed):
     np.testing.assert_allclose(pl["PLv_GVC"].values.ravel(), Xgvc.sum(1) / Vgvc.sum(1), rtol=1e-8)
     np.testing.assert_allclose(pl["PLy_GVC"].values.ravel(), Xgvc.sum(0) / Vgvc.sum(0), rtol=1e-8)
     np.testing.assert_allclose(
-        pl["position"].values, (pl["PLv_GVC"] / pl["PLy_GVC"]).values, rtol=1e-12
+        pl["wwyz_position"].values, (pl["PLv_GVC"] / pl["PLy_GVC"]).values, rtol=1e-12
     )
     assert (pl["PLv_GVC"].values >= 2.0 - 1e-12).all()  # a border crossing takes two stages
     pc = gvc.production_length(t)
@@ -250,9 +250,9 @@ def test_kpww_matches_transcription_and_vertical_specialisation(anytable):
     np.testing.assert_allclose(k["FV"].values, FV, rtol=1e-10, atol=1e-12)
     kc = gvc.kpww_participation(gd.decompose(t, "wwz"))
     iv, fv = IV.sum(1) / E.sum(1), FV.sum(1) / E.sum(1)
-    np.testing.assert_allclose(kc["participation"].values, iv + fv, rtol=1e-10)
+    np.testing.assert_allclose(kc["kpww_participation"].values, iv + fv, rtol=1e-10)
     np.testing.assert_allclose(
-        kc["position"].values, np.log(1 + iv) - np.log(1 + fv), rtol=1e-9, atol=1e-12
+        kc["kpww_position"].values, np.log(1 + iv) - np.log(1 + fv), rtol=1e-9, atol=1e-12
     )
 
 
@@ -266,7 +266,7 @@ def test_bm_participation_adds_up(rtable):
     # BM forward GVC trade, V_s L_ss Σ_r A_sr (x_r - L_rr Y_rr), is WWYZ's complex GVC value added
     w = gvc.wwyz_participation(rtable)
     np.testing.assert_allclose(p["gvcf"].values, w["V_GVC_C"].values, rtol=1e-9, atol=1e-9)
-    assert gvc.bm_participation(rtable, by="sector")["gvc"].dims == ("country", "sector")
+    assert gvc.bm_participation(rtable, by="sector")["gvc"].dims == ("exporter", "sector")
 
 
 def test_bad_options():
@@ -290,7 +290,7 @@ def test_wiod2013_indicators(wiod2011):
     for by in ("country", "sector"):
         k = gvc.kpww_participation(t, by=by)
         exporting = k["gexp"].values > 0
-        part = k["participation"].values[exporting]
+        part = k["kpww_participation"].values[exporting]
         assert exporting.sum() > 0.9 * exporting.size
         assert ((part >= 0) & (part <= 1)).all(), by
     p = gvc.wwyz_participation(t, by="sector")

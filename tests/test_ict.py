@@ -8,7 +8,7 @@ import pytest
 import gvcdecomp as gd
 from gvcdecomp import ict
 from gvcdecomp.cli import STUDY, dva_shares
-from gvcdecomp.errors import UnknownLabelError
+from gvcdecomp.errors import OptionError, UnknownLabelError
 from gvcdecomp.ict import DEFINITIONS, group_sectors, ict_slice, register_group, to_frame
 from gvcdecomp.methods.wwz import TERMS
 from gvcdecomp.table import BalanceWarning
@@ -88,7 +88,7 @@ def test_slices_add_up_to_totals(small):
     # DVA share against the terms, summed by hand
     c14 = r.sel(sector="c14").sum("importer")
     dva = sum(c14[k] for k in ("DVA_FIN", "DVA_INT", "DVA_INTrexI1", "DVA_INTrexF", "DVA_INTrexI2"))
-    np.testing.assert_allclose(m["DVA_share"].values, (dva / c14["gexp"]).values, rtol=1e-12)
+    np.testing.assert_allclose(m["DVA_absorbed_abroad_share"].values, (dva / c14["gexp"]).values, rtol=1e-12)
     # the table itself
     ts, tr = ict_slice(t, "ICT"), ict_slice(t, "non-ICT")
     np.testing.assert_allclose(
@@ -105,7 +105,7 @@ def test_slices_add_up_to_totals(small):
 
 def test_country_groups_are_sums_of_members(small):
     _, r = small
-    sl = ict_slice(r, "ICT", countries={"EU": ["C0", "C1"], "other": ["C2"]})
+    sl = ict_slice(r, "ICT", sum_members={"EU": ["C0", "C1"], "other": ["C2"]})
     one = ict_slice(r, "ICT", countries=["C0", "C1", "C2"])
     assert list(sl["exporter"].values) == ["EU", "other"]
     np.testing.assert_allclose(
@@ -118,29 +118,29 @@ def test_country_groups_are_sums_of_members(small):
     share = (
         one["DVA"].sel(exporter=["C0", "C1"]).sum() / one["gexp"].sel(exporter=["C0", "C1"]).sum()
     )
-    assert float(sl["DVA_share"].sel(exporter="EU")) == pytest.approx(float(share), rel=1e-12)
+    assert float(sl["DVA_absorbed_abroad_share"].sel(exporter="EU")) == pytest.approx(float(share), rel=1e-12)
 
 
 def test_panel_keeps_year_and_selects_years():
     panel = gd.Panel([2001, 2002], lambda y: wiod_like(seed=y - 2000, year=y), "random")
     r = gd.decompose(panel, "wwz", progress=False)
     sl = ict_slice(r)
-    assert sl["DVA_share"].dims == ("year", "exporter")
+    assert sl["DVA_absorbed_abroad_share"].dims == ("year", "exporter")
     assert list(sl["year"].values) == [2001, 2002]
     one = ict_slice(gd.decompose(panel[2002], "wwz"))
     np.testing.assert_allclose(
-        sl["DVA_share"].sel(year=2002).values, one["DVA_share"].values, rtol=1e-12
+        sl["DVA_absorbed_abroad_share"].sel(year=2002).values, one["DVA_absorbed_abroad_share"].values, rtol=1e-12
     )
-    assert ict_slice(r, years=2001)["DVA_share"].dims == ("exporter",)
+    assert ict_slice(r, years=2001)["DVA_absorbed_abroad_share"].dims == ("exporter",)
     assert list(ict_slice(r, years=[2002])["year"].values) == [2002]
     with pytest.raises(UnknownLabelError, match=r"year 1999 .*2001, 2002"):
         ict_slice(r, years=1999)
     frame = to_frame(sl)
     assert set(frame.columns) == {"year", "exporter", "importer", "variable", "value"}
-    shares = frame[frame["variable"] == "DVA_share"]
+    shares = frame[frame["variable"] == "DVA_absorbed_abroad_share"]
     assert len(shares) == 2 * 3 and shares["importer"].isna().all()
     back = shares.set_index(["year", "exporter"])["value"].to_xarray()
-    np.testing.assert_allclose(back.values, sl["DVA_share"].values)
+    np.testing.assert_allclose(back.values, sl["DVA_absorbed_abroad_share"].values)
     assert len(frame) == sum(sl[v].size for v in sl.data_vars)
 
 
@@ -164,7 +164,9 @@ def test_errors_name_the_problem_and_the_choices(small):
     ):
         ict_slice(r, countries=["C0", "USA"])
     with pytest.raises(UnknownLabelError, match="unknown country 'XX'"):
-        ict_slice(t, countries={"EU": ["C1", "XX"]})
+        ict_slice(t, sum_members={"EU": ["C1", "XX"]})
+    with pytest.raises(OptionError, match="sum_members=.*groups="):
+        ict_slice(r, countries={"EU": ["C0", "C1"]})
     with pytest.raises(UnknownLabelError, match=r"year 2011 .* its years: 2000"):
         ict_slice(r, years=2011)
     with pytest.raises(UnknownLabelError, match="match no known ICT classification"):
@@ -198,7 +200,7 @@ def test_study_figures_wiod2013(wiod2011):
     sl = ict_slice(gd.decompose(t, "wwz"))
     ref = dva_shares(t, "c14", ["USA", "JPN"])
     for c in ("USA", "JPN"):
-        mine = 100 * float(sl["DVA_share"].sel(exporter=c))
+        mine = 100 * float(sl["DVA_absorbed_abroad_share"].sel(exporter=c))
         assert mine == ref[c]  # the same measure, bit for bit
         assert round(mine, 1) == STUDY[c]
     assert sl.attrs["group_sectors"] == "c14"
@@ -206,7 +208,7 @@ def test_study_figures_wiod2013(wiod2011):
     dva = sl["DVA"].sel(exporter="USA")
     assert float(dva.sel(importer="USA")) == 0.0
     assert float(dva.sum()) == pytest.approx(
-        float(sl["DVA_share"].sel(exporter="USA") * sl["gexp"].sel(exporter="USA").sum()), rel=1e-12
+        float(sl["DVA_absorbed_abroad_share"].sel(exporter="USA") * sl["gexp"].sel(exporter="USA").sum()), rel=1e-12
     )
     ts = ict_slice(t, "ICT", countries=["USA", "JPN"])
     assert ((ts["output_share"] > 0) & (ts["output_share"] < 1)).all()

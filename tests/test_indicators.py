@@ -157,25 +157,25 @@ def test_shares_agree_across_methods(rtable):
         lo[["DVA", "FVA", "gexp"]].sum(["sector", "importer"]),
         k,
     ]
-    d0 = ind.dva_share(k)
+    d0 = ind.domestic_content_share(k)
     for ds in by_exp:
-        assert_close(ind.dva_share(ds).values, d0.values, rtol=1e-10)
-        assert_close((ind.dva_share(ds) + ind.fva_share(ds)).values, 1.0, rtol=1e-10)
+        assert_close(ind.domestic_content_share(ds).values, d0.values, rtol=1e-10)
+        assert_close((ind.domestic_content_share(ds) + ind.foreign_content_share(ds)).values, 1.0, rtol=1e-10)
     assert_close(d0.values, ind.tiva(rtable).EXGR_DVASH.values, rtol=1e-10)
     # bilateral-sector level: WWZ domestic content = Leontief DVA, and 0 where nothing is exported
-    sw, sl = ind.dva_share(w), ind.dva_share(lo[["DVA", "FVA", "gexp"]])
+    sw, sl = ind.domestic_content_share(w), ind.domestic_content_share(lo[["DVA", "FVA", "gexp"]])
     assert_close(sw.values, sl.values, rtol=1e-10, atol=1e-14)
     assert float(abs(sw.sel(exporter="C0", importer="C0")).sum()) == 0.0
-    fw = ind.fva_share(w)
+    fw = ind.foreign_content_share(w)
     assert ((sw >= 0) & (sw <= 1)).all() and ((fw >= 0) & (fw <= 1)).all()
 
 
 def test_bad_inputs_raise():
     t = random_table(3, 2, seed=5)
     with pytest.raises(gd.OptionError):
-        ind.dva_share(xr.Dataset({"gexp": ("exporter", np.ones(3)), "x": ("exporter", np.ones(3))}))
+        ind.domestic_content_share(xr.Dataset({"gexp": ("exporter", np.ones(3)), "x": ("exporter", np.ones(3))}))
     with pytest.raises(gd.OptionError):
-        ind.fva_share(kww(t).drop_vars("gexp"))
+        ind.foreign_content_share(kww(t).drop_vars("gexp"))
     with pytest.raises(gd.OptionError):
         ind.tiva(t, by="importer")
 
@@ -281,7 +281,7 @@ def test_country_groups_identities(groups):
     for mine, group in (("DDC", "DDC"), ("REF", "RDV")):
         wwz_sum = sum(w[x] for x in GROUPS[group]).values
         assert_close(ts[mine].values, wwz_sum, rtol=1e-10, atol=1e-12 * scale, err_msg=mine)
-    assert_close(ind.dva_share(k).values, te.EXGR_DVASH.values, rtol=1e-10)
+    assert_close(ind.domestic_content_share(k).values, te.EXGR_DVASH.values, rtol=1e-10)
     assert (ind.rca_va(t, groups=groups) > 0).all()
 
 

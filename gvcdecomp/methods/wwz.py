@@ -217,7 +217,9 @@ def summarize(ds: xr.Dataset) -> xr.Dataset:
     and FDC (15–16) domestic and foreign double counting, PDC = DDC + FDC;
     ``gap`` (gross exports not explained by the terms: zero up to round-off
     with row-sum output) is carried over.
-    ``*_share`` variables divide by ``gexp`` (0 where gexp is 0). Sum over any
+    ``*_share`` variables divide by ``gexp`` (0 where gexp is 0); DVA's is
+    ``DVA_absorbed_abroad_share`` (not TiVA's EXGR_DVASH, domestic content,
+    which also counts RDV and DDC). Sum over any
     dimension first (e.g. ``ds.sum("importer")``) to get the shares of that
     aggregate. Reference: Wang, Wei & Zhu (2013), Figure 1.
     """
@@ -226,6 +228,9 @@ def summarize(ds: xr.Dataset) -> xr.Dataset:
     out["gexp"] = ds["gexp"]
     out["gap"] = ds["gexp"] - sum(out[g] for g in GROUPS)
     for g in (*GROUPS, "PDC"):
-        out[f"{g}_share"] = xr.where(ds["gexp"] != 0, out[g] / ds["gexp"].where(ds["gexp"] != 0), 0.0)
+        name = "DVA_absorbed_abroad_share" if g == "DVA" else f"{g}_share"
+        out[name] = xr.where(ds["gexp"] != 0, out[g] / ds["gexp"].where(ds["gexp"] != 0), 0.0)
     out.attrs = dict(ds.attrs)
-    return out
+    from ..vocabulary import describe  # the glossary's attributes on every variable
+
+    return describe(out)
