@@ -157,8 +157,14 @@ def run_all(table, specs: dict) -> dict:
 
 def run(fn, table, options: dict) -> xr.Dataset:
     """``fn(table, **options)``, with the table's default groups unless overridden."""
+    from ..groups import resolve
+    from ..vocabulary import canonical_options, describe
+
     _check_options(fn, options)
     params = inspect.signature(fn).parameters
+    options = canonical_options(options)  # R decompr / Stata icio spellings
+    if "groups" in options:  # names such as "EU27" -> the table's codes
+        options["groups"] = resolve(options["groups"], table)
     if table.default_groups and "groups" not in options and "groups" in params:
         options = {**options, "groups": table.default_groups}
-    return fn(table, **options)
+    return describe(fn(table, **options))
