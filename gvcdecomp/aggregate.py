@@ -11,13 +11,15 @@ import pandas as pd
 
 from .core import partition
 from .errors import GVCError, LabelError, OptionError, UnknownLabelError
+from .groups import resolve
+from .panel import Panel
 from .table import IOTable
 
 #: Largest gap between 1 and the sum of an old industry's split weights.
 WEIGHT_TOL = 1e-9
 
 
-def aggregate(table: IOTable, countries=None, sectors=None) -> IOTable:
+def aggregate(table, countries=None, sectors=None):
     r"""Sum a table into regions and/or other industries; returns a new :class:`IOTable`.
 
     With the country aggregation matrix ``C`` (G' x G; ``C[g, h] = 1`` when
@@ -38,9 +40,12 @@ def aggregate(table: IOTable, countries=None, sectors=None) -> IOTable:
 
     Parameters
     ----------
-    table : IOTable
-    countries : dict, optional
-        ``{new code: [old codes]}``, e.g. ``{"EU27": ["AUT", "BEL", ...]}``.
+    table : IOTable or Panel
+        A Panel gives a Panel whose years are aggregated as they are loaded.
+    countries : dict or str, optional
+        ``{new code: [old codes]}``, e.g. ``{"EU27": ["AUT", "BEL", ...]}``, or
+        a built-in group name (``"EU27"``, or ``{"EU": "EU27_2020"}``; see
+        :mod:`gvcdecomp.groups`).
         Countries not named in any group are kept as themselves (as with
         ``groups=`` in :func:`~gvcdecomp.decompose`), so merging a few
         countries does not require listing all the others; a new code may not
@@ -95,8 +100,14 @@ def aggregate(table: IOTable, countries=None, sectors=None) -> IOTable:
     output shares in a table of the target classification); the concordance
     files give none.
     """
+    if isinstance(table, Panel):  # each year aggregated when it is loaded
+        return Panel(table.years, lambda y: aggregate(table[y], countries, sectors), table.source)
     if not isinstance(table, IOTable):
-        raise TypeError(f"aggregate expects an IOTable, got {type(table).__name__}")
+        raise TypeError(f"aggregate expects an IOTable or a Panel, got {type(table).__name__}")
+    if isinstance(countries, str) or (
+        isinstance(countries, Mapping) and any(isinstance(v, str) for v in countries.values())
+    ):
+        countries = resolve(countries, table)
     C, new_countries = _group_matrix(table.countries, countries, "country")
     if isinstance(sectors, pd.DataFrame):
         S, new_sectors = _concordance_matrix(table.sectors, sectors)

@@ -20,7 +20,10 @@ import numpy as np
 import xarray as xr
 
 from .errors import OptionError, UnknownLabelError
+from .groups import resolve
 from .methods._result import result_dataset
+from .vocabulary import describe
+from .years import concat_years
 
 REFERENCE = (
     "Meng, B., Ye, M. and Wei, S.-J. (2020), Measuring smile curves in global value "
@@ -131,9 +134,8 @@ def smile_curve(data, country: str, sectors, target: str = "final", groups=None)
             f"smile_curve expects an IOTable, a Panel or a mapping of years to tables, "
             f"got {type(data).__name__}"
         )
-    return xr.concat(
-        [_smile_one(data[y], country, sectors, target, groups) for y in data], dim="year"
-    )
+    years = list(data)
+    return concat_years([_smile_one(data[y], country, sectors, target, groups) for y in years], years)
 
 
 def smile_fit(ds: xr.Dataset, y: str = "va_share") -> xr.DataArray:
@@ -208,6 +210,7 @@ def _smile_one(table, country, sectors, target, groups) -> xr.Dataset:
     codes = [sectors] if isinstance(sectors, str) else [str(s) for s in sectors]
     cols = [table.sector_index(s) for s in codes]
     c = table.core
+    groups = resolve(groups, table)
     reg = c.regions(groups)
     if country not in reg.names:
         raise UnknownLabelError(
@@ -243,17 +246,8 @@ def _smile_one(table, country, sectors, target, groups) -> xr.Dataset:
         table, variables, None, coords, "smile_curve", REFERENCE,
         country=country, sectors=",".join(codes), target=target,
     )  # fmt: skip
-    units = {
-        "va": table.units,
-        "va_share": "fraction of the chain's value",
-        "position": "production stages to the final product (1 = final stage)",
-        "va_rate": "value added per unit of gross output",
-        "chain_value": table.units,
-    }
-    for k, u in units.items():
-        ds[k].attrs["units"] = u
     ds.attrs.update(chain=chain, target=target)
-    return ds
+    return describe(ds)
 
 
 def _ratio(num, den):
