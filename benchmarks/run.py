@@ -17,7 +17,17 @@ measure the neighbours' load, not the code), and every ratio divides by the time
 ``numpy.linalg.inv(I - A)`` of the same matrix measured in the same run, so
 ratios are comparable across machines and loads. "End to end" starts from a
 table whose Leontief core is not yet computed (the user's cost of one call);
-"method only" reuses a cached ``table.core``. Nothing here asserts a speed.
+"method only" reuses a cached ``table.core``. Methods are called through
+``gd.decompose`` (with the library's thread coordination, gvcdecomp/threads.py)
+unless a row says otherwise. Nothing here asserts a speed.
+
+What is timed is stated in the report's first section ("What is timed"): all
+in-process times are taken after ``import gvcdecomp``, with the numba cache and
+the parsed-table cache warm (both filled by an untimed first pass), with every
+core usable (2 threads on the reference machine) unless a column says
+"1 thread"; the whole-process panel times run ``python -c`` as a user does,
+import and interpreter start included. The load average (``os.getloadavg``) is
+recorded at the start, at the end and beside every whole-process measurement.
 """
 
 from __future__ import annotations
@@ -36,10 +46,14 @@ import tempfile
 import time
 import tracemalloc
 import warnings
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 
+from contextlib import contextmanager
+
+import numba
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 REPO = Path(__file__).resolve().parents[1]
 # Benchmark the checkout this script sits in, not another installed copy.
@@ -78,7 +92,59 @@ TARGETS = [
     ("panel", "WIOD 2013 panel 1995–2011, every method, load + decompose < 15 s", 15.0),
     ("panel_lr", "long-run WIOD panel 1965–2000, every method, load + decompose < 15 s", 15.0),
     ("memory", "peak memory for one table ≤ 6 GN×GN float64 matrices", 6.0),
+    ("threads", "every step: time with 2 threads ÷ time with 1 thread ≤ 1 (WIOD 2013, core cached)", 1.0),
+    ("panel_process", "WIOD 2013 panel, four default methods in one pass, whole process ≤ 1.5 × floor "
+     "(load + bare inv per year, whole process)", 1.5),
+    ("bm_pairs", "Borin–Mancini bilateral perimeters, core cached, ≤ 0.3 × bare inv at GN ≥ 2464", 0.3),
 ]
+#: Runs per cell of the 1- vs 2-thread table.
+THREAD_REPEAT = 7
+WHAT_IS_TIMED = (
+    "- **In-process times** (every table but the whole-process one): wall clock "
+    "(`time.perf_counter`) in this Python process, after `import gvcdecomp`; numba kernels "
+    "compiled and loaded before any timing; WIOD tables loaded from the parsed-table cache "
+    "(filled by an untimed first load) unless a row says `GVCDECOMP_NO_CACHE=1`; least of "
+    "the repeated runs stated beside each table.\n"
+    "- **Threads**: every core usable (2 on the reference machine), numba's default thread "
+    "count, BLAS threads as the library sets them (gvcdecomp/threads.py: all for the inverse, "
+    "one beside numba's kernels in the methods below GN = 3000), unless a column says "
+    "\"1 thread\" (numba and BLAS limited to one thread in this process).\n"
+    "- **Methods** are called as `gd.decompose(table, name, **options)`; \"end to end\" on a "
+    "copy of the table without its core (core computed inside the timing), \"method only\" / "
+    "\"core cached\" with `table.core` already computed.\n"
+    "- **Whole process**: `python -c \"...\"` run by `subprocess`, timed from outside: "
+    "interpreter start, imports, loading from the parsed-table cache and every computation, "
+    "as a user runs it.\n"
+    "- **Ratios** divide by a bare `numpy.linalg.inv(I − A)` of the same matrix timed in the "
+    "same run and thread setting: on a shared machine compare ratios, not seconds.\n"
+    "- **Load**: `os.getloadavg()` (1, 5, 15 minutes) at the start, the end and beside the "
+    "thread and whole-process tables; a load above the core count means other processes "
+    "competed for the cores during the run."
+)
+#: Figures measured before issue 17's changes (published here, or measured in the
+#: session that made them); the same-run "before" columns are above.
+BEFORE = (
+    "Same-run comparisons are in the tables above: \"uncoordinated\" (methods called "
+    "without the thread coordination) and \"decompose(panel, m) for each of the four "
+    "methods\" (a pass per method). Figures from before the changes, for reference:\n\n"
+    + "| what | before | how it was measured |\n|---|---|---|\n"
+    "| 2 threads ÷ 1 thread, core cached, WIOD 2013: wwz / kww / bm source exporter / "
+    "bm source bilateral / bm sink bilateral / bm sink sectoral-bilateral / leontief "
+    "| speed-up 0.75 / 0.65 / 0.63 / 0.71 / 0.73 / 0.51 / 0.93 (every step slower with "
+    "2 threads) | in-process, least of 7, commit 26d42be, load average 1.45–3.95 |\n"
+    "| WIOD 2013 panel, four default methods, whole process | 20.5 s, against 10.4 s for a "
+    "per-year loop and a 4.6 s floor (4.5 × floor) | issue 17, `python -c` |\n"
+    "| WIOD 2013 panel, published \"end to end\" | 4.38 s (in-process sum of steps, "
+    "import and Python overhead between steps excluded); 8.7 s measured in-process after "
+    "import | RESULTS.md at 25178b6; issue 17 |\n"
+    "| Borin–Mancini bilateral, core cached, ÷ bare inv | WIOD 2013: 0.458 (source), 0.462 "
+    "(sink); GN = 2464: 0.184 / 0.187; 3645: 0.152 / 0.162; 9800: 0.087 / 0.090 (2 threads); "
+    "14–18 s at GN = 9800 single-threaded | RESULTS.md at 25178b6; issue 17 |"
+)
+#: The four methods with default options, as the panel targets run them.
+FOUR = ["wwz", "kww", "bm", "leontief"]
+#: Whole-process runs of each panel probe (the least is reported).
+PROCESS_REPEAT = 3
 
 
 # -- helpers -------------------------------------------------------------------
@@ -177,10 +243,28 @@ def fit_exponent(sizes, times) -> float:
 
 
 def loadavg() -> str:
+    """1, 5 and 15-minute load averages (runnable processes; 2 = both cores busy)."""
     try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         return "n/a"
+
+
+@contextmanager
+def one_thread():
+    """Numba and every BLAS library on one thread (the "1 thread" columns)."""
+    saved = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        numba.set_num_threads(saved)
+
+
+def decompose_call(name, opts):
+    """``table -> gd.decompose(table, name, **opts)``: the user's call, threads coordinated."""
+    return lambda table: gd.decompose(table, name, **opts)
 
 
 # -- 1. machine ------------------------------------------------------------------
@@ -290,13 +374,13 @@ def bench_table(table, variants, repeat: int, fresh_runs: bool) -> dict:
     res["methods"] = {}
     for label, name, fn, opts in variants:
         r = {"name": name, "default": is_default(fn, opts)}
-        call = partial(fn, **opts)
+        call = decompose_call(name, opts)
         r["cached"] = timed(call, repeat, setup=lambda: table)
         if fresh_runs:
             r["fresh"] = timed(call, repeat, setup=lambda: fresh(table))
         else:
             r["fresh"] = res["core"] + r["cached"]
-        _, peak, _ = traced(partial(call, table))
+        _, peak, _ = traced(lambda: call(table))
         r["peak_mb"] = peak / MB
         r["peak"] = peak / unit
         # end to end: the core's own peak, or what it keeps plus the method's peak
@@ -379,6 +463,138 @@ def panel_memory(folder: Path, counts=(2, 8)) -> str:
     )
 
 
+def thread_steps(table, variants, repeat: int) -> tuple[str, dict]:
+    """Each step on one table with 1 thread and with 2 (every core), in this process.
+
+    "1 thread": numba and BLAS limited to one thread. "2 threads": the library's
+    own coordination (BLAS threads for the inverse, one BLAS thread beside
+    numba's parallel kernels in the methods). "uncoordinated": the method
+    function called directly, outside ``decompose``, so that BLAS keeps its
+    threads while numba's kernels run (how every method ran before issue 17; the
+    Borin–Mancini pair kernel limits BLAS itself). Core cached for the methods.
+    """
+    M = -(table.Z * np.divide(1.0, table.x, out=np.zeros(table.n), where=table.x > 0))
+    M[np.diag_indices_from(M)] += 1.0
+    steps = [("bare numpy.linalg.inv(I − A)", lambda _: np.linalg.inv(M), None, None),
+             ("table.core (LU inverse, condition)", lambda t: t.core, lambda: fresh(table), None)]
+    for label, name, fn, opts in variants:
+        steps.append((label + " (core cached)", decompose_call(name, opts), lambda: table,
+                      lambda t, fn=fn, opts=opts: fn(t, **opts)))  # fmt: skip
+    rows, ratios = [], {}
+    for label, call, setup, direct in steps:
+        with one_thread():
+            t1 = timed(call, repeat, setup=setup)
+        t2 = timed(call, repeat, setup=setup)
+        raw = timed(direct, repeat, setup=setup) if direct else None
+        ratios[label] = t2 / t1
+        rows.append((label, fmt(t1), fmt(t2), f"{t1 / t2:.2f}", fmt(raw),
+                     f"{t1 / raw:.2f}" if raw else ""))  # fmt: skip
+    text = (
+        f"GN = {table.n}, least of {repeat} runs per cell, in this process (load average "
+        f"now {loadavg()}). Speed-up = 1-thread time ÷ 2-thread time (above 1: the "
+        "second core helps). \"Uncoordinated\": the method function called directly "
+        "with BLAS keeping its threads beside numba's (the behaviour before issue 17).\n\n"
+        + md_table(["step", "1 thread (s)", "2 threads (s)", "speed-up", "2 threads, "
+                    "uncoordinated (s)", "speed-up uncoordinated"], rows)  # fmt: skip
+    )
+    return text, ratios
+
+
+_FLOOR_PROBE = """
+import sys, warnings
+import numpy as np
+import gvcdecomp as gd
+warnings.simplefilter("ignore")
+for y in range({y0}, {y1}):
+    t = gd.load_wiod2013(y, path=sys.argv[1])
+    M = -(t.Z * np.divide(1.0, t.x, out=np.zeros(t.n), where=t.x > 0))
+    M[np.diag_indices_from(M)] += 1.0
+    np.linalg.inv(M)
+    del t, M
+"""
+_ONE_PASS_PROBE = """
+import sys, warnings
+import gvcdecomp as gd
+warnings.simplefilter("ignore")
+out = gd.decompose(gd.load_wiod2013(range({y0}, {y1}), path=sys.argv[1]), {four!r}, progress=False)
+"""
+_PER_METHOD_PROBE = """
+import sys, warnings
+import gvcdecomp as gd
+warnings.simplefilter("ignore")
+panel = gd.load_wiod2013(range({y0}, {y1}), path=sys.argv[1])
+out = {{m: gd.decompose(panel, m, progress=False) for m in {four!r}}}
+"""
+
+
+def whole_process(folder: Path, years=PANEL_YEARS, repeat=PROCESS_REPEAT) -> tuple[str, dict]:
+    """The panel as a user runs it: ``python -c`` from start to results, timed from outside.
+
+    Probes alternate (floor, one pass, one call per method) so that a change of
+    the machine's load hits all of them; each probe's least time is reported.
+    """
+    fill = dict(y0=years[0], y1=years[-1] + 1, four=FOUR)
+    probes = {
+        "floor: load + bare numpy.linalg.inv per year": _FLOOR_PROBE,
+        f"decompose(panel, {FOUR}) (one pass)": _ONE_PASS_PROBE,
+        "decompose(panel, m) for each of the four methods (before: four passes)": _PER_METHOD_PROBE,
+    }
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONPATH=path)
+    times = {k: [] for k in probes}
+    loads = []
+    for _ in range(repeat):
+        for label, code in probes.items():
+            loads.append(os.getloadavg()[0])
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code.format(**fill), str(folder)], env=env,
+                           check=True, capture_output=True)  # fmt: skip
+            times[label].append(time.perf_counter() - t0)
+    best = {k: min(v) for k, v in times.items()}
+    floor = best[next(iter(probes))]
+    rows = [(k, fmt(best[k]), f"{best[k] / floor:.2f}", ", ".join(fmt(t) for t in v))
+            for k, v in times.items()]  # fmt: skip
+    text = (
+        f"Whole processes, {years[0]}–{years[-1]} ({len(years)} years): `python -c` timed "
+        "from outside, interpreter start and `import gvcdecomp` included, parsed-table and "
+        "numba caches warm, every core usable (threads as the library sets them). Least of "
+        f"{repeat} runs, probes alternating; 1-minute load average before the runs: "
+        f"{min(loads):.2f}–{max(loads):.2f}.\n\n"
+        + md_table(["process", "seconds (least)", "÷ floor", "every run (s)"], rows)
+    )
+    labels = list(probes)
+    return text, {"floor": floor, "one_pass": best[labels[1]], "per_method": best[labels[2]]}
+
+
+def in_process_panel(folder: Path, years=PANEL_YEARS) -> str:
+    """The same panel in this process after import: floor and one pass, 1 and 2 threads."""
+    def floor(_):
+        for y in years:
+            t = load(y, folder)
+            M = -(t.Z * np.divide(1.0, t.x, out=np.zeros(t.n), where=t.x > 0))
+            M[np.diag_indices_from(M)] += 1.0
+            np.linalg.inv(M)
+
+    def one_pass(_):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return gd.decompose(gd.load_wiod2013(years, path=folder), FOUR, progress=False)
+
+    rows = []
+    for label, fn in (("floor: load + bare inv per year", floor),
+                      (f"decompose(panel, {FOUR})", one_pass)):  # fmt: skip
+        with one_thread():
+            t1 = timed(fn, 1)
+        t2 = timed(fn, 1)
+        rows.append((label, fmt(t1), fmt(t2)))
+    ratio = [float(rows[1][i]) / float(rows[0][i]) for i in (1, 2)]
+    rows.append(("one pass ÷ floor", f"{ratio[0]:.2f}", f"{ratio[1]:.2f}"))
+    return (
+        "The same in this process, after import (one run each; caches warm; load average "
+        f"now {loadavg()}):\n\n" + md_table(["", "1 thread (s)", "2 threads (s)"], rows)
+    )
+
+
 def panel(folder: Path, variants, years=PANEL_YEARS, loader=gd.load_wiod2013) -> tuple[str, dict]:
     """Every year: load, core, every method variant; and a bare inverse of the same I - A.
 
@@ -396,9 +612,9 @@ def panel(folder: Path, variants, years=PANEL_YEARS, loader=gd.load_wiod2013) ->
         _ = table.core
         t2 = time.perf_counter()
         default = extra = 0.0
-        for _, _, fn, opts in variants:
+        for _, name, fn, opts in variants:
             s = time.perf_counter()
-            fn(table, **opts)
+            gd.decompose(table, name, **opts)
             dt = time.perf_counter() - s
             if is_default(fn, opts):
                 default += dt
@@ -553,7 +769,7 @@ def synthetic(sizes, variants, log) -> tuple[str, list]:
 
 
 # -- 4. targets ------------------------------------------------------------------
-def targets(real, panel_res, synth, longrun_res=None) -> tuple[str, list]:
+def targets(real, panel_res, synth, longrun_res=None, thread_res=None, process_res=None):
     tables = ([("WIOD 2013 " + str(REAL_YEAR), real)] if real else []) + [
         (f"synthetic GN={r['n']}", r) for r in synth if r["n"] >= TARGET_MIN_GN
     ]
@@ -574,6 +790,14 @@ def targets(real, panel_res, synth, longrun_res=None) -> tuple[str, list]:
         "panel": (panel_res["default"], "WIOD 2013, 17 years") if panel_res else (None, "not measured"),
         "panel_lr": ((longrun_res["default"], "long-run WIOD, 36 years") if longrun_res
                      else (None, "not measured")),
+        "threads": (max((v, k) for k, v in thread_res.items()) if thread_res
+                    else (None, "not measured")),
+        "panel_process": ((process_res["one_pass"] / process_res["floor"], "WIOD 2013, 17 years")
+                          if process_res else (None, "not measured")),
+        "bm_pairs": max(((r["methods"][lbl]["cached"] / r["inv"], f"synthetic GN={r['n']}, {lbl}")
+                         for r in synth if r["n"] >= 2464 for lbl in r["methods"]
+                         if "bilateral" in lbl and r["methods"][lbl]["name"] == "bm"),
+                        default=(None, "not measured (no synthetic table with GN ≥ 2464)")),
     }
     rows, status = [], []
     for key, desc, limit in TARGETS:
@@ -589,7 +813,10 @@ def targets(real, panel_res, synth, longrun_res=None) -> tuple[str, list]:
         status.append((key, met))
     text = ("Worst case over the real year and every synthetic size with GN ≥ "
             f"{TARGET_MIN_GN} (ratios: end to end "
-            "÷ bare inv of the same matrix; memory: table + peak of core and method, in "
+            "÷ bare inv of the same matrix, except the Borin–Mancini pair target, with the core "
+            "cached; the thread target: the step whose 2-thread time is largest relative to "
+            "its 1-thread time; "
+            "memory: table + peak of core and method, in "
             "GN×GN float64 units).\n\n"
             + md_table(["target", "limit", "worst measured", "where", "status", "margin"], rows))  # fmt: skip
     return text, status
@@ -602,6 +829,8 @@ def main(argv=None) -> str:
     ap.add_argument("--quick", action="store_true",
                     help="tiny synthetic sizes, one real year timed once, no panel (< 1 min)")
     ap.add_argument("--out", type=Path, help="also write the report to this file")
+    ap.add_argument("--max-gn", type=int, default=None,
+                    help="skip synthetic sizes above this GN (e.g. on a loaded machine)")
     args = ap.parse_args(argv)
 
     def log(msg):
@@ -615,21 +844,33 @@ def main(argv=None) -> str:
 
     sections = [f"# gvcdecomp benchmarks{' (--quick)' if args.quick else ''}",
                 "", f"Generated {time.strftime('%Y-%m-%d %H:%M')} by `python benchmarks/run.py"
-                f"{' --quick' if args.quick else ''}`.", "", "## Machine", "", machine()]  # fmt: skip
+                f"{' --quick' if args.quick else ''}`.", "", "## What is timed", "", WHAT_IS_TIMED,
+                "", "## Machine", "", machine()]  # fmt: skip
 
     folder = data_dir() / "wiod2013"
-    real = panel_res = longrun_res = None
+    real = panel_res = longrun_res = thread_res = process_res = None
     sections += ["", "## Real tables: WIOD 2013", ""]
     if folder.is_dir():
         log(f"WIOD 2013 {REAL_YEAR} from {folder}")
         text, real = real_year(folder, variants, repeat=1 if args.quick else REAL_REPEAT)
         sections += [text]
+        log("threads: 1 vs 2")
+        text, thread_res = thread_steps(
+            load(REAL_YEAR, folder),
+            [v for v in variants if is_default(v[2], v[3])] if args.quick else variants,
+            repeat=1 if args.quick else THREAD_REPEAT,
+        )
+        sections += ["", "### One thread or two", "", text]
         if args.quick:
             sections += ["", "Panel: skipped (--quick)."]
         else:
             log("WIOD 2013 panel 1995–2011")
             text, panel_res = panel(folder, variants)
             sections += ["", "### Panel 1995–2011", "", text, "", panel_memory(folder)]
+            log("WIOD 2013 panel: whole processes")
+            text, process_res = whole_process(folder)
+            sections += ["", "### Panel 1995–2011, four methods in one pass, as a user runs it",
+                         "", text, "", in_process_panel(folder)]  # fmt: skip
     else:
         sections += [f"Data folder {folder} not found: skipped (set GVCDECOMP_DATA_DIR)."]
     folder = data_dir() / "wiod_longrun"
@@ -647,11 +888,16 @@ def main(argv=None) -> str:
     sections += ["", "## Numba compilation", "", numba_compile()]
 
     log("synthetic tables")
-    text, synth = synthetic(QUICK_SIZES if args.quick else SIZES, variants, log)
+    sizes = [(G, N) for G, N in (QUICK_SIZES if args.quick else SIZES)
+             if args.max_gn is None or G * N <= args.max_gn]  # fmt: skip
+    text, synth = synthetic(sizes, variants, log)
+    if len(sizes) < len(SIZES) and not args.quick:
+        text += f"\n\nSizes above GN = {args.max_gn} skipped (`--max-gn {args.max_gn}`)."
     sections += ["", "## Synthetic tables", "", text]
 
-    text, _ = targets(real, panel_res, synth, longrun_res)
+    text, _ = targets(real, panel_res, synth, longrun_res, thread_res, process_res)
     sections += ["", "## Targets", "", text]
+    sections += ["", "## Before issue 17", "", BEFORE]
     sections += ["", "## Notes", "",
                  f"Load average at the end: {loadavg()}; total run time "
                  f"{time.perf_counter() - started:.0f} s. The machine may be shared: "
