@@ -5,6 +5,7 @@ compared with what was written; malformed files must raise FileFormatError
 naming the file.
 """
 
+import re
 import zipfile
 
 import numpy as np
@@ -321,8 +322,6 @@ def test_rows_out_of_order(good_file):
 
 def rewrite_sheet(f, edit):
     """Rewrite the sheet XML of ``f`` (values untouched, unlike a re-save by openpyxl)."""
-    import re  # noqa: F401 - used by the edits
-
     with zipfile.ZipFile(f) as z:
         parts = {i.filename: z.read(i) for i in z.infolist()}
     sheet = "xl/worksheets/sheet1.xml"
@@ -335,15 +334,11 @@ def rewrite_sheet(f, edit):
 
 
 def _drop_cell(ref):
-    import re
-
     return lambda x: re.sub(rf'<c r="{ref}"[^>]*>(?:(?!</c>).)*</c>', "", x)
 
 
 def _labels(column, change):
     """Apply ``change`` to the text of the label cells of ``column`` from row 7."""
-    import re
-
     def edit(x):
         return re.sub(
             rf'(<c r="{column}(\d+)" t="inlineStr"><is><t>)([^<]*)',
@@ -354,8 +349,6 @@ def _labels(column, change):
 
 
 def _numbers_as_text(x):
-    import re
-
     return re.sub(r'<c r="([A-Z]+7)"><v>([^<]*)</v></c>',
                   r'<c r="\1" t="inlineStr"><is><t> \2 </t></is></c>', x)  # fmt: skip
 

@@ -73,7 +73,7 @@ def members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
 
 
 def check_member(info: zipfile.ZipInfo, where: str, limit: int) -> None:
-    """Refuse an encrypted member, an unsupported method, or a declared size over ``limit`` bytes."""
+    """Refuse an encrypted member, an unsupported method, or a declared size over ``limit``."""
     name = normalised(info.filename)
     if info.flag_bits & 0x1:
         raise FileFormatError(f"{where}: member {name} is encrypted (password-protected)")
@@ -105,7 +105,8 @@ def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, limit: i
     try:
         raw = zf.open(info)
     except (*_DAMAGE, RuntimeError, NotImplementedError) as e:
-        raise FileFormatError(f"{where}: member {normalised(info.filename)}: {error_text(e)}") from e
+        name = normalised(info.filename)
+        raise FileFormatError(f"{where}: member {name}: {error_text(e)}") from e
     return _Capped(raw, info.file_size, f"{where}: member {normalised(info.filename)}")
 
 
@@ -122,7 +123,7 @@ def read_member(path, member: str, limit: int) -> bytearray:
             while got < len(buf) and (k := f.readinto(view[got:])):
                 got += k
             if got < len(buf) or f.read(1):
-                raise FileFormatError(f"{where}: member {member} is shorter or longer than declared")
+                raise FileFormatError(f"{where}: member {member} is not its declared size")
         return buf
 
 

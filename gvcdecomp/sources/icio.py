@@ -583,7 +583,8 @@ def _complete(name, countries, cats, fd_cols, va_labels, edition):
     taxsub = {lab[:-7] for lab in va_labels if _TAXSUB.fullmatch(lab)}
     absent = [r for r in need if r not in va_labels]
     if taxsub:  # per-country tax rows: one for every country with final demand
-        absent += [f"{c}_TAXSUB" for c in dict.fromkeys(c for _, c, _ in fd_cols) if c not in taxsub]
+        buying = dict.fromkeys(c for _, c, _ in fd_cols)
+        absent += [f"{c}_TAXSUB" for c in buying if c not in taxsub]
     if absent:
         raise FileFormatError(
             f"{name}: value-added row(s) missing for {edition}: {', '.join(absent[:5])}"

@@ -466,10 +466,10 @@ def _header(head, where):
     fd = range(keys.index("CONS_h"), g)
     q = next((q for q in others if _key(head[q], g) == TOTAL), None)
     if q is None:
-        q = next(
-            (q for q in others if all(re.fullmatch("[A-Z]{3}", _key(head[q], j) or "") for j in fd)),
-            None,
-        )
+        def coded(q):
+            return all(re.fullmatch("[A-Z]{3}", _key(head[q], j) or "") for j in fd)
+
+        q = next(filter(coded, others), None)
     if q is None:
         raise FileFormatError(
             f"{where}: missing header row: row {r + 1} has the column codes, but no row has "
