@@ -28,6 +28,8 @@ from .errors import (
     ValueNotFiniteError,
 )
 from . import gvc, ict, indicators, plots, smile
+from . import chains, groups, model, vocabulary, years
+from .chains import chain_fva, gvc_income
 from .aggregate import aggregate
 from .concordances import concordance, industries
 from .examples import tiny_table

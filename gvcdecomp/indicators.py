@@ -396,3 +396,49 @@ def _flows(table, groups) -> tuple[dict, tuple]:
         "REF": ref,
     }
     return {k: R.by_region_sector(a) for k, a in flows.items()}, R.names
+
+
+@over_years
+def va_absorbed(table, categories, groups=None) -> xr.Dataset:
+    r"""Value added by origin absorbed in chosen final-demand categories, by destination.
+
+    ``va_absorbed[t, j, r] = v_j Σ_i B_{ji} Σ_{k∈K} Y_i^{rk}``: the value added of
+    sector j of country t embodied in the final use of the categories K (e.g.
+    household consumption only) of country r (Johnson & Noguera 2012's ``V̂ B Y``
+    restricted to K). Over all categories it is
+    ``decompose(t, "leontief", post="final").va_destination``.
+
+    Parameters
+    ----------
+    table : IOTable or Panel
+    categories : str or list of str
+        Final-demand categories of the table (``table.fd_categories``).
+    groups : dict or str, optional
+        Regions reported as one destination.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``va_absorbed`` with dimensions (source_country, source_sector,
+        destination), units of the table.
+    """
+    cats = [categories] if isinstance(categories, str) else list(categories)
+    known = list(table.fd_categories)
+    bad = [k for k in cats if k not in known]
+    if bad or not cats:
+        raise OptionError(
+            f"categories: {', '.join(map(repr, bad)) or 'none given'}; the table's final-demand "
+            f"categories are {', '.join(known)}"
+        )
+    groups = resolve(groups, table)
+    c = table.core
+    R = c.regions(groups)
+    YK = table.Y[:, :, [known.index(k) for k in cats]].sum(axis=2)  # (GN, G)
+    va = (c.v[:, None] * R.columns(c.B @ YK)).reshape(c.G, c.N, R.G)
+    ds = result_dataset(
+        table, {"va_absorbed": va}, ("source_country", "source_sector", "destination"),
+        {"source_country": list(table.countries), "source_sector": list(table.sectors),
+         "destination": list(R.names)}, "va_absorbed", "Johnson & Noguera (2012)",
+        categories=",".join(cats), groups=groups,
+    )  # fmt: skip
+    return describe(ds)
