@@ -231,8 +231,13 @@ def test_year_lists(tmp_path):
         load_niot("AAA", [], path=tmp_path)
     with pytest.raises(gd.UnknownLabelError, match="twice"):
         load_niot("AAA", [2003, 2003], path=tmp_path)
-    # any iterable of years is a list of years, read once
+    # any iterable of years is a list of years, read once; an integral float or 0-d array is one year
     assert list(load_niot("AAA", (y for y in (2004, 2003)), path=tmp_path)) == [2004, 2003]
+    for one in (2003.0, np.float64(2003), np.array(2003)):
+        assert load_niot("AAA", one, path=tmp_path).year == 2003
+    for bad in (2003.5, "2003", True):
+        with pytest.raises(gd.UnknownLabelError):
+            load_niot("AAA", bad, path=tmp_path)
 
 
 # rows of the 2003 block in write_workbook: 3-5 Domestic, 6-8 Imports, 9-16 TOT (TOT_ROWS order)

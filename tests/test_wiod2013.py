@@ -64,7 +64,7 @@ def test_panel_adds_year_dimension(wiod2013_dir):
         panel[2009]
 
 
-@pytest.mark.parametrize("year", [1994, 2012, "2011", 2011.0, True])
+@pytest.mark.parametrize("year", [1994, 2012, "2011", 2011.5, True])
 def test_unknown_year(year):
     with pytest.raises(gd.UnknownLabelError, match="1995–2011"):
         gd.load_wiod2013(year)

@@ -63,7 +63,8 @@ def test_panel_and_years(longrun_dir):
     p = load_wiod_longrun([1999, 2000], path=longrun_dir)
     assert isinstance(p, Panel) and p.years == (1999, 2000) and p.source == "wiod_longrun"
     assert p[2000].year == 2000
-    for bad in (1964, 2001, "1990", 1990.0, True):
+    assert load_wiod_longrun(1990.0, path=longrun_dir).year == 1990  # an integral float is a year
+    for bad in (1964, 2001, "1990", 1990.5, True):
         with pytest.raises(gd.UnknownLabelError):
             load_wiod_longrun(bad, path=longrun_dir)
     with pytest.raises(gd.UnknownLabelError):

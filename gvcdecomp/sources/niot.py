@@ -299,7 +299,11 @@ def load_niot(country: str, years, path=None):
         )
     country = country.upper()
     what = "the WIOD 2016 national tables"
-    single = isinstance(years, str) or not isinstance(years, Iterable)
+    single = (
+        isinstance(years, str)
+        or not isinstance(years, Iterable)
+        or (isinstance(years, np.ndarray) and years.ndim == 0)
+    )
     wanted = [check_year(y, YEARS, what) for y in ([years] if single else years)]
     if not wanted:
         raise UnknownLabelError(f"no year asked for; {what} have {YEARS[0]}–{YEARS[-1]}")
