@@ -45,6 +45,7 @@ import hashlib
 import json
 import os
 import re
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +64,7 @@ PARSER_VERSION = 2
 
 _ENTRY = r"-(?:[0-9a-f]{64}-p\d+|\d+-\d+)\.nc"  # this layout, or size-mtime of version 1
 _CHUNK = 1 << 20
+_SETTLED = 3.0  # seconds
 #: (path, device, inode, size, mtime, ctime) -> SHA-256 of the file's bytes
 _digests: dict[tuple, str] = {}
 #: cache folders found unusable in this process (warned once each)
@@ -90,18 +92,24 @@ def file_digest(file) -> str:
     """SHA-256 (hex) of the bytes of ``file``, read in 1 MiB blocks.
 
     Remembered for the process while the file's inode, size, modification and
-    change times stay the same (the change time cannot be set back by hand).
+    change times stay the same (the change time cannot be set back by hand),
+    once they are a few seconds old (the times have a coarse tick).
     """
     file = Path(file)
     st = file.stat()
     key = (str(file.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    if key not in _digests:
-        h = hashlib.sha256()
-        with open(file, "rb") as fh:
-            while block := fh.read(_CHUNK):
-                h.update(block)
+    if key in _digests:
+        return _digests[key]
+    started = time.time()
+    h = hashlib.sha256()
+    with open(file, "rb") as fh:
+        while block := fh.read(_CHUNK):
+            h.update(block)
+    # a file changed just now may change again within the same timestamp tick
+    # (same size, times and inode, other bytes): only a settled file is remembered
+    if started - max(st.st_mtime, st.st_ctime) > _SETTLED:
         _digests[key] = h.hexdigest()
-    return _digests[key]
+    return h.hexdigest()
 
 
 def entry_path(source: str, file, part: str | None = None) -> Path:
