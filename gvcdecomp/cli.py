@@ -1,4 +1,4 @@
-"""Command line: ``gvcdecomp reproduce``, ``gvcdecomp check PATH`` and ``gvcdecomp cache info|clear``.
+"""Command line: ``gvcdecomp reproduce``, ``check PATH`` and ``cache info|clear``.
 
 A library error ends the command with one line on stderr and exit code 2, never
 a traceback.
@@ -37,7 +37,7 @@ def dva_shares(table, sector: str, countries: list[str]) -> dict[str, float]:
     for c in countries:
         table.country_index(c)
     sm = summarize(decompose(table, "wwz").sel(sector=sector, exporter=countries).sum("importer"))
-    return {c: 100 * float(sm["DVA_share"].sel(exporter=c)) for c in countries}
+    return {c: 100 * float(sm["DVA_absorbed_abroad_share"].sel(exporter=c)) for c in countries}
 
 
 def _years(spec: str) -> list[int]:
@@ -60,7 +60,7 @@ def _years(spec: str) -> list[int]:
 def _countries(spec: str) -> list[str]:
     codes = [c.strip() for c in spec.split(",")]
     if not all(codes):
-        raise OptionError(f"--countries {spec!r}: an empty code (comma-separated codes, e.g. USA,JPN)")
+        raise OptionError(f"--countries {spec!r}: an empty code (write codes like USA,JPN)")
     _distinct("--countries", spec, codes)
     return codes
 
@@ -139,7 +139,7 @@ def cache_info(args) -> int:
         (nd, bd), (np_, bp) = data.get(s, (0, 0)), parsed.get(s, (0, 0))
         print(f"{s:<16}{nd:>12}{bd / 1e6:>9.1f}{np_:>15}{bp / 1e6:>9.1f}")
     kernels = Path(os.environ.get("NUMBA_CACHE_DIR") or numba_cache_dir())
-    size = sum(f.stat().st_size for f in kernels.rglob("*") if f.is_file()) if kernels.is_dir() else 0
+    size = sum(f.stat().st_size for f in kernels.rglob("*") if f.is_file())
     print(f"compiled kernels (numba): {size / 1e6:.1f} MB in {kernels}")
     return 0
 
@@ -172,7 +172,8 @@ def main(argv=None) -> int:
     c = sub.add_parser("check", help="validate a table file and report its balance and problems")
     c.add_argument("path", help="a table file (WIOD 2013 RData/xlsx, long-run WIOD .rda, gvcdecomp .nc)")
     c.set_defaults(func=check)
-    k = sub.add_parser("cache", help="show or empty the per-user cache").add_subparsers(dest="action", required=True)
+    k = sub.add_parser("cache", help="show or empty the per-user cache")
+    k = k.add_subparsers(dest="action", required=True)
     k.add_parser("info", help="sizes per source").set_defaults(func=cache_info)
     kc = k.add_parser("clear", help="delete parsed tables (and with --data the data files)")
     kc.add_argument("source", nargs="?", default=None, help="one source (default: all)")

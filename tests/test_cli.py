@@ -8,7 +8,7 @@ import pytest
 
 import gvcdecomp as gd
 from gvcdecomp.cli import STUDY, main
-from gvcdecomp.errors import DataNotFoundError, OptionError
+from gvcdecomp.errors import FileFormatError, OptionError
 from gvcdecomp.sources.paths import cache_dir
 
 
@@ -107,19 +107,25 @@ def test_load_by_name_takes_one_name():
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo"])
-def test_folder_or_fifo_given_as_a_file(tmp_path, capsys, kind):
-    """Reported as what it is, never opened (a FIFO would block the reader)."""
-    target = tmp_path / "wiot_2011.RData"
+def test_folder_or_fifo_given_as_a_file(tmp_path, monkeypatch, capsys, kind):
+    """Reported as what it is, never opened (a FIFO would block the reader), never downloaded over."""
+    target = tmp_path / "wiod2013" / "wiot_2011.RData"
+    target.parent.mkdir()
     target.mkdir() if kind == "folder" else os.mkfifo(target)
-    what = "a folder" if kind == "folder" else "not a regular file"
-    with pytest.raises(DataNotFoundError, match=f"is {what}"):
-        gd.load_wiod2013(2011, path=tmp_path)  # found by name in the folder
-    with pytest.raises(DataNotFoundError, match=f"is {what}"):
+    what = "a folder" if kind == "folder" else "a FIFO (named pipe)"
+    with pytest.raises(FileFormatError, match=re.escape(f"wiot_2011.RData: {what}")):
+        gd.load_wiod2013(2011, path=target.parent)  # found by name in the folder
+    monkeypatch.setenv("GVCDECOMP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("GVCDECOMP_OFFLINE")
+    with pytest.raises(FileFormatError, match=re.escape(f"wiot_2011.RData: {what}")):
+        gd.load_wiod2013(2011)  # found in the data folder: not replaced by a download
+    with pytest.raises(FileFormatError, match=re.escape(f"wiot_2011.RData: {what}, not a table file")):
         gd.open_table(target)
     if kind == "fifo":
-        with pytest.raises(DataNotFoundError, match="not a regular file or folder"):
+        with pytest.raises(FileFormatError, match=re.escape(f"{what}, neither a data file nor a folder")):
             gd.load_wiod2013(2011, path=target)
     assert main(["check", str(target)]) == 1
+    assert what in capsys.readouterr().out
 
 
 def test_check_reports_balance_and_warnings(wiod2013_dir, capsys):

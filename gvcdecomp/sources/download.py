@@ -197,7 +197,9 @@ def fetch(
         return target
     url = source_url(source, filename, url)
     if urllib.parse.urlsplit(url).scheme not in SCHEMES:
-        raise OptionError(f"cannot download {filename} from {url!r}: not an {'/'.join(SCHEMES)} URL")
+        raise OptionError(
+            f"cannot download {filename} from {url!r}: not an {'/'.join(SCHEMES)} URL"
+        )
     if offline():
         raise DataNotFoundError(
             f"downloads are off ({OFFLINE_VAR}=1): fetch {url} and put it in {target}"
@@ -253,7 +255,8 @@ def data_files(source: str | None = None) -> dict[str, list[tuple[Path, int]]]:
     found = {}
     for name in names:
         folder = cache_dir() / name
-        files = [(f, f.stat().st_size) for f in sorted(folder.iterdir()) if f.is_file()] if folder.is_dir() else []
+        listed = sorted(folder.iterdir()) if folder.is_dir() else []
+        files = [(f, f.stat().st_size) for f in listed if f.is_file()]
         if files:
             found[name] = files
     return found

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 
-from ..errors import DataNotFoundError
+from ..errors import DataNotFoundError, FileFormatError
 
 ENV_VAR = "GVCDECOMP_DATA_DIR"
 
@@ -61,18 +62,21 @@ def find_file(source: str, patterns: list[str], path=None, hint: str = "") -> Pa
 
     ``path`` may name the file itself or a folder holding it. Raises
     :class:`DataNotFoundError` saying which names were looked for, where, and
-    where to get them (``hint``); a ``path`` that does not exist, or a match
-    that is a folder, a FIFO or another non-regular file, is reported as such
-    (it is never opened, so a FIFO cannot block the reader).
+    where to get them (``hint``), or for a ``path`` that does not exist; a
+    ``path`` or a match that is a FIFO, a folder (where a file is expected) or
+    another special file is a :class:`FileFormatError` saying so. Nothing is
+    opened here, so a FIFO cannot block the reader.
     """
     if path is not None:
         p = Path(path)
         if p.is_file():
             return p
         if not p.is_dir():
+            if p.exists():
+                raise FileFormatError(f"{p}: {kind(p)}, neither a data file nor a folder")
             raise DataNotFoundError(
-                f"{p}: " + ("not a regular file or folder" if p.exists() else "no such file or folder")
-                + f" (looked for {source} files matching {' or '.join(patterns)})"
+                f"{p}: no such file or folder (looked for {source} files matching "
+                f"{' or '.join(patterns)})"
             )
     dirs = search_dirs(source, path)
     rx = [re.compile(p + r"\Z", re.IGNORECASE) for p in patterns]
@@ -82,8 +86,7 @@ def find_file(source: str, patterns: list[str], path=None, hint: str = "") -> Pa
                 for f in sorted(d.iterdir()):
                     if r.match(f.name):
                         if not f.is_file():
-                            kind = "a folder" if f.is_dir() else "not a regular file"
-                            raise DataNotFoundError(f"{f}: is {kind}, expected a {source} data file")
+                            raise FileFormatError(f"{f}: {kind(f)}, not a {source} data file")
                         return f
     where = ", ".join(str(d) for d in dirs)
     raise DataNotFoundError(
@@ -91,3 +94,13 @@ def find_file(source: str, patterns: list[str], path=None, hint: str = "") -> Pa
         + ("" if path is not None else f" (set {ENV_VAR} or pass path=)")
         + (f". {hint}" if hint else "")
     )
+
+
+def kind(path) -> str:
+    """What a path that is not a regular file is: "a folder", "a FIFO (named pipe)", …"""
+    mode = os.stat(path).st_mode
+    kinds = {
+        stat.S_ISDIR: "a folder", stat.S_ISFIFO: "a FIFO (named pipe)", stat.S_ISSOCK: "a socket",
+        stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device",
+    }  # fmt: skip
+    return next((name for test, name in kinds.items() if test(mode)), "a special file")

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from ..errors import DataNotFoundError, FileFormatError, OptionError, UnknownLabelError
+from .paths import kind
 
 #: source name -> (module, loader function); modules are imported on first use.
 SOURCES = {
@@ -150,8 +151,9 @@ def open_table(path, **options):
     """
     path = Path(path)
     if not path.is_file():
-        kind = "a folder" if path.is_dir() else "not a regular file" if path.exists() else None
-        raise DataNotFoundError(f"{path}: " + (f"is {kind}, expected a table file" if kind else "no such file"))
+        if path.exists():
+            raise FileFormatError(f"{path}: {kind(path)}, not a table file")
+        raise DataNotFoundError(f"{path}: no such file")
     if path.suffix.lower() == ".nc":
         from ..storage import load_table
 
