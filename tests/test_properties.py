@@ -88,5 +88,5 @@ def test_scaling_flows_scales_levels_and_keeps_shares(t, factor):
     a = gd.wwz_summary(gd.decompose(t, "wwz").sum("importer"))
     b = gd.wwz_summary(gd.decompose(s, "wwz").sum("importer"))
     np.testing.assert_allclose(b.DVA.values, factor * a.DVA.values, rtol=1e-9, atol=1e-9 * factor)
-    np.testing.assert_allclose(b.DVA_share.values, a.DVA_share.values, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(b.DVA_absorbed_abroad_share.values, a.DVA_absorbed_abroad_share.values, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(s.core.B, t.core.B, rtol=1e-9, atol=1e-12)
