@@ -470,4 +470,9 @@ def glossary_markdown() -> str:
                      v.reference, v.decompr or "—", v.icio or "—", v.tiva or "—"]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         lines.append("")
-    return "\n".join(lines)
+    from .model import QUANTITIES
+
+    lines += ["## The labelled model (`gvcdecomp.model.labelled(t, what)`)", "",
+              "| what | meaning |", "|---|---|"]
+    lines += [f"| `{k}` | {d} |" for k, d in QUANTITIES.items()]
+    return "\n".join(lines) + "\n"
