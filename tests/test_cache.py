@@ -1,4 +1,4 @@
-"""The cache of parsed tables: exact round trip, content keys, corruption, read-only folders, opt-out."""
+"""The cache of parsed tables: round trip, content keys, corruption, read-only folders, opt-out."""
 
 import errno
 import os
@@ -20,6 +20,7 @@ def own_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv(cache.ENV_VAR, raising=False)
     monkeypatch.setattr(cache, "_unusable", set())  # each test starts with a usable cache
+    monkeypatch.setattr(cache, "_ignored", set())
 
 
 def cache_warnings(fn, *args, **kwargs):
@@ -116,7 +117,9 @@ def test_opt_out(tmp_path, monkeypatch):
 
 def test_unwritable_cache_still_loads(tmp_path, monkeypatch):
     tables = {y: make_table(seed=s) for y, s in ((2013, 13), (2014, 113))}
-    files = {y: write_rdata(tmp_path / f"WIOT{y}_October16_ROW.RData", t, y) for y, t in tables.items()}
+    files = {
+        y: write_rdata(tmp_path / f"WIOT{y}_October16_ROW.RData", t, y) for y, t in tables.items()
+    }
     blocker = tmp_path / "blocked"
     blocker.write_text("a file where the cache folder should be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
@@ -242,7 +245,23 @@ def test_read_only_cache_with_a_bad_entry(tmp_path, monkeypatch):
     assert len(w) == 1 and str(entry) in w[0] and "left in place (Permission denied)" in w[0]
     assert entry.read_bytes() == bad  # ignored, not removed
     again, w = cache_warnings(wiod2016.load_wiod2016, 2014, path=f)  # ignored from now on
-    assert_same(again, first) and w == []
+    assert_same(again, first)
+    assert w == []
+
+
+def test_read_only_cache_is_still_read(tmp_path, monkeypatch):
+    files = {
+        y: write_rdata(tmp_path / f"WIOT{y}_October16_ROW.RData", make_table(seed=y), y)
+        for y in (2013, 2014)
+    }
+    first = wiod2016.load_wiod2016(2014, path=files[2014])
+    read_only(monkeypatch, cache.folder())
+    _, w = cache_warnings(wiod2016.load_wiod2016, 2013, path=files[2013])  # a miss: not stored
+    assert len(w) == 1 and "cannot be used (Permission denied)" in w[0]
+    forbid_parsing(monkeypatch)
+    again, w = cache_warnings(wiod2016.load_wiod2016, 2014, path=files[2014])
+    assert_same(again, first)
+    assert w == []
 
 
 def test_read_only_cache_without_entries(tmp_path, monkeypatch):

@@ -139,7 +139,8 @@ def test_save_table_killed_anywhere(tmp_path, suffix, existing, internal):
         assert same_table(load_table(target), newer)
 
     before = (lambda: save_table(old, target)) if existing else (lambda: None)
-    points = crash_everywhere(target, before, lambda: save_table(new, target), check, rewrite, internal)
+    write = lambda: save_table(new, target)  # noqa: E731
+    points = crash_everywhere(target, before, write, check, rewrite, internal)
     assert len(points) >= 5
 
 
@@ -157,15 +158,15 @@ def test_save_result_killed_anywhere(tmp_path, suffix, internal):
         save_result(new, target)
         assert load_result(target).identical(new)
 
-    crash_everywhere(
-        target, lambda: save_result(old, target), lambda: save_result(new, target), check, rewrite, internal
-    )  # fmt: skip
+    before, write = (lambda ds=ds: save_result(ds, target) for ds in (old, new))
+    crash_everywhere(target, before, write, check, rewrite, internal)
 
 
 def test_cache_writer_killed_anywhere(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv(cache.ENV_VAR, raising=False)
     monkeypatch.setattr(cache, "_unusable", set())
+    monkeypatch.setattr(cache, "_ignored", set())
     source = tmp_path / "table.txt"
     tables = {s: random_table(3, 2, seed=s) for s in (5, 6, 7)}
 
@@ -180,7 +181,8 @@ def test_cache_writer_killed_anywhere(tmp_path, monkeypatch):
 
     def check(k):
         got = load(6)
-        assert np.array_equal(got["Z"], tables[6].Z) and got["countries"] == list(tables[6].countries), k
+        assert np.array_equal(got["Z"], tables[6].Z), k
+        assert got["countries"] == list(tables[6].countries), k
 
     def rewrite():  # an entry for a new content replaces the others and the leftovers
         assert np.array_equal(load(7)["Z"], tables[7].Z)

@@ -328,7 +328,8 @@ def test_write_errors_name_the_path_not_the_temporary(tmp_path, suffix):
     target = tmp_path / "absent" / f"t{suffix}"
     with pytest.raises(FileNotFoundError) as e:
         save_table(random_table(2, 2), target)
-    assert e.value.filename == str(target) and ".tmp" not in str(e.value) and ".gvc-" not in str(e.value)
+    assert e.value.filename == str(target)
+    assert ".tmp" not in str(e.value) and ".gvc-" not in str(e.value)
 
 
 def test_fifo_and_folder_are_refused_before_opening(tmp_path):
@@ -381,7 +382,7 @@ def dead_pid() -> int:
 
 
 def leftover(target: Path, kind: str, pid: int, host: str | None = None) -> Path:
-    """The name a write of ``target`` by process ``pid`` gives its temporary (or moved-away store)."""
+    """The name a write of ``target`` by process ``pid`` gives its temporary (or old store)."""
     from gvcdecomp import storage
 
     return target.with_name(f".{target.name}.gvc-{host or storage._HOST}-{pid}-{'ab' * 8}.{kind}")

@@ -29,8 +29,9 @@ deleted, the source parsed again and one :class:`CacheWarning` names the entry
 and the fault. Entries are written through :mod:`gvcdecomp.storage` (netCDF-3,
 float64, exact; temporary file, then rename; stale temporaries of killed
 writes removed). A cache folder that cannot be used (read-only, full, a file
-where a folder should be) turns caching off for the process with one
-:class:`CacheWarning`; loading never fails because of the cache.
+where a folder should be) is not written to for the rest of the process (its
+entries are still read), with one :class:`CacheWarning`; a bad entry that
+cannot be deleted there is ignored. Loading never fails because of the cache.
 
 :func:`info` and :func:`clear` report and free the space used, per source
 (one year of WIOD 2013 is about 19 MB). Opting out: set the environment
@@ -67,8 +68,10 @@ _CHUNK = 1 << 20
 _SETTLED = 3.0  # seconds
 #: (path, device, inode, size, mtime, ctime) -> SHA-256 of the file's bytes
 _digests: dict[tuple, str] = {}
-#: cache folders found unusable in this process (warned once each)
+#: cache folders found unwritable in this process (warned once each); still read
 _unusable: set[Path] = set()
+#: bad entries that could not be deleted: not read again in this process
+_ignored: set[Path] = set()
 
 
 class CacheWarning(UserWarning):
@@ -150,9 +153,7 @@ def cached_parts(source: str, file, parse: Callable[[], dict], part: str | None 
         path = entry_path(source, file, part)
     except OSError:
         return parse()  # an unreadable source file: the parser reports it
-    if path.parent in _unusable:
-        return parse()
-    parts = _lookup(path)
+    parts = None if path in _ignored else _lookup(path)
     if parts is None:
         parts = parse()
         if path.parent not in _unusable:
@@ -220,18 +221,22 @@ def _files(source: str | None) -> dict[str, list[tuple[Path, int]]]:
             d = root / src
             files = []
             for f in sorted(d.iterdir()) if d.is_dir() else []:
-                if (re.fullmatch(r"[^.].*" + _ENTRY, f.name) or is_stale_leftover(f)) and f.is_file():
+                ours = re.fullmatch(r"[^.].*" + _ENTRY, f.name) or is_stale_leftover(f)
+                if ours and f.is_file():
                     files.append((f, f.stat().st_size))
             found[src] = files
         return found
     except OSError as e:
-        warnings.warn(f"cannot read the cache folder {root} ({e.strerror})", CacheWarning, stacklevel=3)
+        msg = f"cannot read the cache folder {root} ({e.strerror})"
+        warnings.warn(msg, CacheWarning, stacklevel=3)
         return {}
 
 
 def _checked_source(source: str) -> str:
     if not isinstance(source, str) or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", source):
-        raise OptionError(f"cache source must be a plain folder name like 'wiod2013', got {source!r}")
+        raise OptionError(
+            f"cache source must be a plain folder name like 'wiod2013', got {source!r}"
+        )
     return source
 
 
@@ -252,6 +257,7 @@ def _lookup(path: Path) -> dict | None:
         fate = "deleted"
     except OSError as e:
         # left in place and not read again; no new entry can be written there either
+        _ignored.add(path)
         _unusable.add(path.parent)
         fate = f"left in place ({e.strerror}), caching off for {path.parent}"
     warnings.warn(
@@ -316,7 +322,8 @@ def _load(path: Path) -> dict:
 
     ds = _read(path)
     attrs = ds.attrs
-    if attrs.get("gvcdecomp_kind") != KIND or attrs.get("gvcdecomp_parser_version") != PARSER_VERSION:
+    version = attrs.get("gvcdecomp_parser_version")
+    if attrs.get("gvcdecomp_kind") != KIND or version != PARSER_VERSION:
         raise FileFormatError(f"not a gvcdecomp cache entry of parser version {PARSER_VERSION}")
     missing = [v for v in ("Z", "Y", "country", "sector") if v not in ds.variables]
     if missing:
