@@ -49,7 +49,7 @@ def test_summary_groups_partition_exports(rtable):
     total = sum(sm[g] for g in GROUPS)
     np.testing.assert_allclose(total.values, sm["gexp"].values, rtol=1e-12)
     np.testing.assert_allclose((sm.PDC - sm.DDC - sm.FDC).values, 0, atol=1e-12)
-    share = sum(sm[f"{g}_share"] for g in GROUPS)
+    share = sm["DVA_absorbed_abroad_share"] + sum(sm[f"{g}_share"] for g in GROUPS if g != "DVA")
     np.testing.assert_allclose(share.values[sm.gexp.values > 0], 1.0, rtol=1e-12)
 
 
@@ -91,11 +91,18 @@ def test_bad_groups(groups, error, match):
 
 @pytest.mark.parametrize(
     "groups, match",
-    [(["C0"], "must map a name"), ({"G": 3}, "list of country codes"), ({"G": ["C0", "C0"]}, "lists 'C0' twice")],
-)
+    [(3, "a group name, a list of names or a dict"), ({"G": 3}, "list of country codes"),
+     ({"G": ["C0", "C0"]}, "lists 'C0' twice")],
+)  # fmt: skip
 def test_malformed_groups(groups, match):
     with pytest.raises(gd.OptionError, match=match):
         gd.decompose(random_table(3, 2), "wwz", groups=groups)
+
+
+def test_a_list_of_countries_is_not_a_grouping():
+    # a list names built-in groups; a country code there is an unknown group
+    with pytest.raises(gd.UnknownLabelError, match="unknown country group 'C0'"):
+        gd.decompose(random_table(3, 2), "wwz", groups=["C0"])
 
 
 def test_unknown_option_names_the_accepted_ones():
