@@ -300,3 +300,11 @@ def test_sources_table():
         assert row.download.startswith("on first use") == bool(download.pinned(name))
     assert "59a28ac" in table.loc["wiod2013", "origin"] and "Woltjer" in table.loc["wiod_longrun", "citation"]
     assert gd.sources.wiod2013.SOURCE == "wiod2013"  # the package stays a package
+
+
+def test_mirror_may_be_a_folder_url(wiod2013_dir, monkeypatch):
+    """file:// mirrors (a shared drive on an air-gapped site) are read and checked the same way."""
+    monkeypatch.setenv("GVCDECOMP_MIRROR", wiod2013_dir.parent.as_uri())
+    t = gd.load_wiod2013(2010, download=True)
+    assert (cache_dir() / "wiod2013" / "wiot_2010.RData").read_bytes() == (wiod2013_dir / "wiot_2010.RData").read_bytes()
+    assert t.year == 2010
