@@ -24,7 +24,7 @@ def test_table_shape_labels_and_units(t2011):
 def test_study_headline_figures(t2011):
     """DVA absorbed abroad (WWZ terms 1-5) in c14 exports, 2011, as % of c14 exports."""
     sm = gd.wwz_summary(gd.decompose(t2011, "wwz").sum("importer"))
-    share = 100 * sm["DVA_share"].sel(sector="c14")
+    share = 100 * sm["DVA_absorbed_abroad_share"].sel(sector="c14")
     for country, published in STUDY_2011_C14.items():
         assert round(float(share.sel(exporter=country)), 1) == published
     # Japan first among the major economies, Korea below the US, Japan and China
@@ -241,3 +241,4 @@ def test_truncated_bzip2_and_foreign_files(wiod2013_dir, tmp_path):
             with pytest.raises(gd.FileFormatError) as e:
                 gd.load_wiod2013(1995, path=d)
             assert str(d / "wiot_1995.RData") in str(e.value), (what, k)
+            assert "\n" not in str(e.value)

@@ -251,8 +251,9 @@ def test_corrupt_real_files(longrun_dir, tmp_path):
         d = tmp_path / what
         d.mkdir()
         (d / "WIODlr_WIOT_1965.rda").write_bytes(data)
-        with pytest.raises(gd.FileFormatError, match="WIODlr_WIOT_1965.rda"):
+        with pytest.raises(gd.FileFormatError, match="WIODlr_WIOT_1965.rda") as e:
             load_wiod_longrun(1965, path=d)
+        assert "\n" not in str(e.value)
     # a real file of another year under this year's name holds the wrong object
     shutil.copy(longrun_dir / "WIODlr_WIOT_1965.rda", tmp_path / "WIODlr_WIOT_1966.rda")
     with pytest.raises(gd.FileFormatError, match="expected an object 'WIODlr_WIOT_1966'"):

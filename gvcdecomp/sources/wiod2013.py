@@ -95,7 +95,8 @@ def read_rdata(file: Path) -> dict:
             warnings.simplefilter("ignore")  # class 'iot' has no constructor: a plain list is fine
             obj = rdata.read_rda(str(file))
     except Exception as e:  # rdata raises many types on corrupt input
-        raise FileFormatError(f"{file}: not a readable R data file ({type(e).__name__}: {e})") from e
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise FileFormatError(f"{file}: not a readable R data file ({type(e).__name__}: {first})") from e
     names = [k for k in obj if str(k).startswith("wiot_")] if isinstance(obj, dict) else []
     if len(names) != 1 or not isinstance(obj[names[0]], dict):
         found = list(obj) if isinstance(obj, dict) else type(obj).__name__

@@ -138,8 +138,9 @@ def read_rda(file: Path, year: int):
             warnings.simplefilter("ignore")
             obj = rdata.read_rda(str(file))
     except Exception as e:  # rdata raises many types on corrupt input
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
         raise FileFormatError(
-            f"{file}: not a readable R data file ({type(e).__name__}: {e})"
+            f"{file}: not a readable R data file ({type(e).__name__}: {first})"
         ) from e
     name = f"WIODlr_WIOT_{year}"
     if name not in obj:
