@@ -93,8 +93,10 @@ def wwz(table, groups=None) -> xr.Dataset:
 
     Notes
     -----
-    No array larger than (GN, GN) is formed: every ``A^{sr} w`` product runs in
-    a numba kernel over the rows of A.
+    Neither B nor A is formed: products with B are solves with the LU factors
+    of the table's core, ``B^{rr}`` and ``V^t B^{t·}`` come from them (see
+    :class:`~gvcdecomp.core.Engine`), and every ``A^{sr} w`` product runs in a
+    numba kernel over the rows of Z, scaled by ``1/x``.
     """
     c = table.core
     R = c.regions(groups)
@@ -107,9 +109,9 @@ def wwz(table, groups=None) -> xr.Dataset:
     E = R.exports(table)
     E_tot = E.sum(axis=1)  # E^{r*}
 
-    # Σ_t B^{rt} Y^{ts}, B^{rs} Y^{ss} and B^{rs} Σ_{t≠s} Y^{st}: one wide product with B
+    # Σ_t B^{rt} Y^{ts}, B^{rs} Y^{ss} and B^{rs} Σ_{t≠s} Y^{st}: one solve, 3G' columns
     rhs = np.hstack([Yc, R.indicator(ydom).T, R.indicator(yexp).T])
-    BY, P_dom, P_exp = np.split(c.B @ rhs, 3, axis=1)
+    BY, P_dom, P_exp = np.split(c.solve(rhs), 3, axis=1)
     BdY = R.diag_times(Yc)  # B^{rr} Y^{rs}
     BdYdom = BdY[rows, owner]  # B^{rr} Y^{rr}
     BdYall = BdY.sum(axis=1)  # B^{rr} Y^{r*}
@@ -135,7 +137,7 @@ def wwz(table, groups=None) -> xr.Dataset:
         ],
         axis=-1,
     )
-    AW = _pair_products(c.A, W, owner, G)  # (GN, G', K)
+    AW = pair_products(c.engine, W, owner, G)  # (GN, G', K)
 
     vsbss = R.vb[owner, rows][:, None]  # V^s B^{ss}
     vslss = np.empty(n)  # V^s L^{ss}
@@ -192,16 +194,30 @@ def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
     return ds
 
 
-@numba.njit(parallel=True, cache=True)
+def pair_products(engine, W, owner, G):
+    """``out[i, r, k] = Σ_{j in r} A_ij W[owner[i], j, k]`` for r != owner[i]: (GN, G', K).
+
+    A's entries are read as ``Z_ij / x_j`` from the core's engine (the same
+    bits as the dense A), so no GN x GN array is formed.
+    """
+    return _scaled_pair_products(engine.Z, engine.inv_x, W, owner, G)
+
+
 def _pair_products(A, W, owner, G):
-    """out[i, r, k] = Σ_{j in r} A[i, j] W[owner[i], j, k] for r != owner[i]."""
-    n, K = A.shape[0], W.shape[2]
+    """:func:`pair_products` with a dense A."""
+    return _scaled_pair_products(A, np.ones(A.shape[1]), W, owner, G)
+
+
+@numba.njit(parallel=True, cache=True)
+def _scaled_pair_products(Z, scale, W, owner, G):
+    """out[i, r, k] = Σ_{j in r} Z[i, j] scale[j] W[owner[i], j, k] for r != owner[i]."""
+    n, K = Z.shape[0], W.shape[2]
     out = np.zeros((n, G, K))
     for i in numba.prange(n):
         s = owner[i]
         for j in range(n):
             r = owner[j]
-            a = A[i, j]
+            a = Z[i, j] * scale[j]
             if r == s or a == 0.0:
                 continue
             for k in range(K):
