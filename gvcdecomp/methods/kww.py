@@ -6,7 +6,7 @@ import numpy as np
 import xarray as xr
 
 from ._result import result_dataset
-from .wwz import _pair_products, with_gap
+from .wwz import pair_products, with_gap
 
 REFERENCE = (
     "Koopman, R., Wang, Z. and Wei, S.-J. (2014), Tracing value-added and double "
@@ -82,8 +82,8 @@ def kww(table, groups=None) -> xr.Dataset:
         one variable per term plus ``gexp`` and ``gap``; units of the table (WIOD: millions
         of US dollars).
 
-    Uses ``table.core`` (A, v, B, the regions' local inverses); no array
-    larger than (GN, GN) and no further GN x GN inverse.
+    Uses ``table.core``'s engine (V B by one solve with Bᵀ, the regions' local
+    inverses) and Z: neither B nor A is formed.
     """
     c = table.core
     R = c.regions(groups)
@@ -103,8 +103,8 @@ def kww(table, groups=None) -> xr.Dataset:
     rdv_fin = np.einsum("sj,js->s", vb_off, Yc)
     dva_intrex = vb_off @ yexp - rdv_fin
 
-    # V^s Σ_{r≠s} B^{sr} A^{rs}: row s of (V B, s-block zeroed) times A, at the s-block
-    vba = (vb_off @ c.A)[owner, rows]
+    # V^s Σ_{r≠s} B^{sr} A^{rs}: row s of (V B, s-block zeroed) times A = Z x̂⁻¹, at the s-block
+    vba = ((vb_off @ c.engine.Z) * c.engine.inv_x)[owner, rows]
     vbal = np.empty(c.n)  # ... L^{ss}
     for L, r in zip(R.L_local, R.rows):
         vbal[r] = vba[r] @ L
@@ -167,9 +167,9 @@ def _offdiag_A_times(R, W: np.ndarray) -> np.ndarray:
 
     Column s of W (GN, G') holds, in the rows of region r, the vector that
     A^{sr} multiplies; a (GN,) vector stands for the same vector in every
-    column. Runs the WWZ owner-label kernel over the rows of A.
+    column. Runs the WWZ owner-label kernel over the rows of Z x̂⁻¹.
     """
     if W.ndim == 1:
         W = np.broadcast_to(W[:, None], (W.size, R.G))
     Ws = np.ascontiguousarray(W.T)[:, :, None]  # [s, j, 0]
-    return _pair_products(R.A, Ws, R.owner, R.G)[:, :, 0].sum(axis=1)
+    return pair_products(R.engine, Ws, R.owner, R.G)[:, :, 0].sum(axis=1)
