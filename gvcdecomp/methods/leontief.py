@@ -39,8 +39,9 @@ def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
     the destination of ``va_destination``.
 
     Dimensions: (source_country, source_sector, exporter|country, sector[, importer
-    | destination]); units of the table. Uses ``table.core`` (A, v, B), no new
-    inverse.
+    | destination]); units of the table. ``va_origin`` is GN x GN by nature, so
+    this method uses the core's dense B (built from the LU factors on first use
+    and cached); the other variables come from solves with the factors.
     """
     if post not in POSTS:
         raise OptionError(f"leontief: post must be one of {POSTS}, got {post!r}")
@@ -76,7 +77,7 @@ def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
     elif post == "final":
         variables["va_destination"] = (
             ("source_country", "source_sector", "destination"),
-            (c.v[:, None] * R.columns(c.B @ table.Yc)).reshape(G, N, R.G),
+            (c.v[:, None] * R.columns(c.solve(table.Yc))).reshape(G, N, R.G),
         )
         coords["destination"] = list(R.names)
     return result_dataset(
