@@ -37,7 +37,7 @@ def load(year: int):
 def study(t) -> dict:
     """Domestic value added absorbed abroad, share of gross exports, WIOD c14 (WWZ DVA)."""
     s = gd.wwz_summary(gd.decompose(t, "wwz").sum("importer"))
-    share = s.DVA_share.sel(sector="c14")
+    share = s.DVA_absorbed_abroad_share.sel(sector="c14")
     return {c: float(share.sel(exporter=c)) for c in ("USA", "JPN", "CHN", "DEU", "KOR")}
 
 
