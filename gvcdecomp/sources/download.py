@@ -113,7 +113,7 @@ def source_url(source: str, filename: str, url: str) -> str:
 def find_or_fetch(
     source: str, patterns: list[str], path, hint: str, filename: str, download: bool = True
 ) -> Path:
-    """A local file matching ``patterns`` (see :func:`~.paths.find_file`), else a download.
+    """A local file matching ``patterns`` (:func:`~gvcdecomp.sources.paths.find_file`), or a download.
 
     When nothing is found, no explicit ``path`` was given and ``filename`` is
     one of the source's pinned files (:func:`pinned`), it is downloaded into
