@@ -113,8 +113,9 @@ def source_url(source: str, filename: str, url: str) -> str:
 def find_or_fetch(
     source: str, patterns: list[str], path, hint: str, filename: str, download: bool = True
 ) -> Path:
-    """A local file matching ``patterns`` (:func:`~gvcdecomp.sources.paths.find_file`), or a download.
+    """A local file matching ``patterns``, else a download.
 
+    Local files are looked for by :func:`~gvcdecomp.sources.paths.find_file`.
     When nothing is found, no explicit ``path`` was given and ``filename`` is
     one of the source's pinned files (:func:`pinned`), it is downloaded into
     ``<cache_dir>/<source>/`` with a one-line notice and a progress bar, and
