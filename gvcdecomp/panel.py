@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+import numpy as np
+
 from .errors import LabelError, UnknownLabelError
 from .table import as_year, repeated
 
@@ -119,8 +121,8 @@ def table_or_panel(years, valid: range, what: str, load: Callable, source: str):
 
     ``what`` names the source in messages ("WIOD 2013"), ``source`` is its key.
     """
-    if isinstance(years, str) or not isinstance(years, Iterable):
-        return load(check_year(years, valid, what))
+    if isinstance(years, str) or not isinstance(years, Iterable) or np.ndim(years) == 0:
+        return load(check_year(years, valid, what))  # a 0-d array is one year
     years = [check_year(y, valid, what) for y in years]
     if not years:
         raise UnknownLabelError(f"no year asked for; {what} has {valid[0]}–{valid[-1]}")

@@ -320,3 +320,14 @@ def test_panel_years_with_different_labels_are_refused():
     b.sectors = ("s1", "s0")
     with pytest.raises(gd.LabelError, match="sectors of 2001.*order differs"):
         check_same_labels([a, b])
+
+
+def test_a_zero_d_array_is_one_year_and_a_1_d_array_a_panel():
+    from gvcdecomp.panel import Panel, table_or_panel
+
+    def load(y):
+        return y
+
+    assert table_or_panel(np.array(2011), range(2000, 2015), "X", load, "x") == 2011
+    p = table_or_panel(np.array([2010, 2011]), range(2000, 2015), "X", load, "x")
+    assert isinstance(p, Panel) and p.years == (2010, 2011)
