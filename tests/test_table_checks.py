@@ -185,7 +185,7 @@ def test_empty_groupings():
     for empty in ([], np.array([]), pd.Index([]), (c for c in [])):
         with pytest.raises(gd.errors.OptionError, match="group 'P' has no members"):
             gd.decompose(t, "kww", groups={"P": empty})
-    with pytest.raises(gd.errors.OptionError, match="groups must map"):
+    with pytest.raises(gd.errors.OptionError, match="a list of names or a dict"):
         gd.decompose(t, "kww", groups=[("P", ["C0"])])
 
 
