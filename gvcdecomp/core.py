@@ -25,7 +25,7 @@ RCOND_MIN = 1e-12
 #: Columns of identity per triangular solve when computing diagonal blocks: wide
 #: enough for BLAS-3 speed, narrow enough that few blocks start their solve above
 #: their own first row.
-DIAG_BATCH = 96
+DIAG_BATCH = 256
 
 
 class LeontiefCore:
@@ -342,8 +342,11 @@ class Regions:
 
     def columns(self, M: np.ndarray) -> np.ndarray:
         """Columns of a (GN, G) by-country array summed into regions: (GN, G')."""
+        if self.is_countries:
+            return np.array(M, dtype=float)
         out = np.zeros((M.shape[0], self.G))
-        np.add.at(out.T, self._country_region, M.T)
+        for c, g in enumerate(self._country_region):  # G column additions (add.at is slow)
+            out[:, g] += M[:, c]
         return out
 
     def exports(self, table) -> np.ndarray:
