@@ -1,121 +1,454 @@
-"""Figures of gvcdecomp results. matplotlib is an optional dependency."""
+"""Figures of gvcdecomp results, in one journal style. matplotlib is optional.
+
+Every helper draws on a given Axes (or a new figure in :data:`STYLE`), labels
+both axes with their units, keeps its legend outside the data (below the
+axes) and returns the Axes. :func:`save_figure` writes SVG, PDF or PNG files
+whole or not at all.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
 from .errors import OptionError
 from .smile import smile_fit
 
-_YLABELS = {
-    "va_share": "share of the chain's value added (%)",
-    "va_rate": "value added per unit of gross output (%)",
+#: rc parameters of every figure: small serif-free type, no top/right spines,
+#: light grid, fonts embedded as TrueType in PDF and drawn as paths in SVG (so
+#: the file looks the same without the fonts), no timestamps in the files.
+STYLE = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.5,
+    "lines.linewidth": 1.5,
+    "figure.dpi": 110,
+    "savefig.dpi": 300,
+    "pdf.fonttype": 42,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "gvcdecomp",
 }
+FORMATS = {".svg": "svg", ".pdf": "pdf", ".png": "png"}
+_NO_DATE = {"svg": {"Date": None}, "pdf": {"CreationDate": None}, "png": {}}
+
+_YLABELS = {
+    "va_rate": "value added per unit of gross output (%)",
+    "va_share": "share of the chain's value (%)",
+}
+_XLABEL = "position: production stages to the chain's product (1 = final stage)"
+_WRAP = 34  # characters of an industry name in a point label
 
 
-def plot_smile(ds, ax=None, label_top: int = 10, y: str = "va_share", title: str | None = None):
-    r"""Draw a smile curve: value added against position in the chain.
+def _pyplot(what: str):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise OptionError(f"{what} needs matplotlib: pip install matplotlib") from None
+    return plt
 
-    One point per country-industry with positive value added in the chain
-    (``va > 0``): horizontal position ``position`` (production stages to the
-    final product, 1 = the final stage), vertical ``y`` in percent, area
-    proportional to ``va`` (as a share of the chain's value, so that years
-    compare). The ``label_top`` largest contributors are labelled
-    ``"CCC_sector"`` (with several years, those of the latest year, then
-    those of earlier years not yet named). The quadratic of
-    :func:`~gvcdecomp.smile.smile_fit` (least squares weighted by value added)
-    is drawn over the range of positions; its leading coefficient tells a
-    smile (> 0, convex) from an inverted U (< 0), and the legend gives the
-    shape (monotone when the turning point lies outside the chain). The
-    vertical axis spans the points (the fitted curve is cut there); the legend
-    sits below the axes. A result with a ``year`` dimension gets one colour,
-    one fit and one set of labels per year.
 
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        A result of :func:`~gvcdecomp.smile.smile_curve`.
-    ax : matplotlib Axes, optional
-        Axes to draw on; default: a new figure.
-    label_top : int
-        How many of the largest contributors to label, per year.
-    y : {"va_share", "va_rate"}
-        Vertical variable: share of the chain's value added (default) or the
-        value-added ratio of the country-industry (Meng, Ye & Wei 2020's
-        figures).
-    title : str, optional
-        Default: the chain, target and years.
+def style():
+    """Context manager applying :data:`STYLE` (``with style(): ...``)."""
+    return _pyplot("style").rc_context(STYLE)
 
-    Returns
-    -------
-    xarray.DataArray
-        The fitted coefficients, dimensions ([year,] power) with power = 2, 1,
-        0, in units of ``y`` as a fraction (not percent); attributes ``shape``
-        and ``vertex`` (see :func:`~gvcdecomp.smile.smile_fit`).
-        Also stored on the axes as ``ax.smile_fit``.
+
+def figure(ncols: int = 1, nrows: int = 1, width: float = 6.5, height: float = 4.2):
+    """A new figure in :data:`STYLE` with constrained layout; returns ``(fig, axes)``.
+
+    ``width`` and ``height`` in inches (6.5 in: a journal's full text width).
+    """
+    plt = _pyplot("figure")
+    with style():
+        return plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained")
+
+
+def save_figure(fig, path) -> Path:
+    """Write ``fig`` to ``path`` (``.svg``, ``.pdf`` or ``.png``), whole or not at all.
+
+    Vector formats keep text as embedded fonts (PDF) or paths (SVG), the
+    bounding box is tight, and no creation date is written, so saving the
+    same figure twice gives the same file. The file is written beside its
+    target and renamed into place: an interrupted save leaves no half file.
 
     Raises
     ------
     OptionError
-        matplotlib is not installed (``pip install matplotlib``), or ``y`` is
-        not a variable of the result.
+        The suffix is not one of ``.svg``, ``.pdf``, ``.png``.
+    """
+    plt = _pyplot("save_figure")
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise OptionError(f"save_figure: {path.name!r} must end in one of {', '.join(FORMATS)}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, plt.rc_context(STYLE):
+            fig.savefig(out, format=fmt, bbox_inches="tight", metadata=_NO_DATE[fmt])
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a figure is not
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def legend_below(ax, ncol: int = 2, handles=None, labels=None, title=None):
+    """A legend under the axes (never over the data), ``ncol`` columns."""
+    kw = {} if handles is None else {"handles": handles, "labels": labels}
+    return ax.legend(
+        **kw, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol, title=title,
+        borderaxespad=0.0,
+    )  # fmt: skip
+
+
+def plot_stacked(frame, ax=None, ylabel: str = "% of gross exports", title=None, labels=None):
+    r"""Stacked bars of shares: one bar per row of ``frame``, one segment per column.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Fractions (0.25 = 25 %); drawn in percent.
+    ylabel : str
+        Vertical axis label, with its unit.
+    labels : list of str, optional
+        Legend labels for the columns (default: the column names).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The vertical axis spans 0 to the tallest bar (positive segments) or
+        the lowest negative sum; the legend sits below the axes.
+    """
+    if ax is None:
+        _, ax = figure(width=6.5, height=4.0)
+    with style():
+        pct = 100 * frame.astype(float)
+        bottom_pos = np.zeros(len(pct))
+        bottom_neg = np.zeros(len(pct))
+        x = np.arange(len(pct))
+        names = list(pct.columns) if labels is None else list(labels)
+        for col, name in zip(pct.columns, names, strict=True):
+            v = pct[col].to_numpy()
+            base = np.where(v >= 0, bottom_pos, bottom_neg)
+            ax.bar(x, v, 0.7, bottom=base, label=name)
+            bottom_pos += np.clip(v, 0, None)
+            bottom_neg += np.clip(v, None, 0)
+        ax.set_xticks(x, [str(i) for i in pct.index])
+        ax.set_xlabel(frame.index.name or "")
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(min(0.0, bottom_neg.min()) * 1.05, max(bottom_pos.max(), 0.0) * 1.02)
+        ax.grid(axis="x", visible=False)
+        if title:
+            ax.set_title(title)
+        legend_below(ax, ncol=min(len(names), 4))
+    return ax
+
+
+def plot_series(data, ax=None, ylabel: str = "", title=None, xlabel: str = "year"):
+    r"""Lines over years: one colour per column, one line style per source.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or dict of str to DataFrame
+        Index: years; columns: series (e.g. countries). A dict draws several
+        sources of the same series (same colour, solid, dashed, dotted lines)
+        and the legend names colours and line styles separately.
+    ylabel : str
+        Vertical axis label, with its unit.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The vertical axis spans every value drawn (with a 5 % margin); the
+        legend sits below the axes.
+    """
+    from matplotlib.lines import Line2D
+
+    if ax is None:
+        _, ax = figure(width=6.5, height=4.2)
+    sources = data if isinstance(data, dict) else {"": data}
+    dashes = ["-", "--", ":", "-."]
+    if len(sources) > len(dashes):
+        raise OptionError(f"plot_series draws at most {len(dashes)} sources, got {len(sources)}")
+    series = list(dict.fromkeys(c for f in sources.values() for c in f.columns))
+    colour = {c: f"C{i % 10}" for i, c in enumerate(series)}
+    with style():
+        for ls, frame in zip(dashes, sources.values(), strict=False):
+            for c in frame.columns:
+                ax.plot(frame.index, frame[c], color=colour[c], ls=ls, marker="o", ms=2.5)
+        handles = [Line2D([], [], color=colour[c], marker="o", ms=3) for c in series]
+        names = [str(c) for c in series]
+        if len(sources) > 1:
+            handles += [Line2D([], [], color="0.3", ls=ls) for ls in dashes[: len(sources)]]
+            names += list(sources)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if title:
+            ax.set_title(title)
+        legend_below(ax, ncol=min(len(names), 6), handles=handles, labels=names)
+    return ax
+
+
+def industry_names(sectors, width: int | None = _WRAP) -> dict[str, str]:
+    """Readable names of industry codes, from the classification that has them all.
+
+    Uses :func:`gvcdecomp.concordances.industries`; a name is its short
+    description up to the first semicolon, shortened to ``width`` characters
+    (None: not shortened). Codes of no known classification map to themselves.
+    """
+    from .concordances import CLASSIFICATIONS, industries
+
+    codes = [str(s) for s in sectors]
+    for cls in CLASSIFICATIONS:
+        table = industries(cls)
+        known = dict(zip(table["code"], table["description"], strict=True))
+        if all(c in known for c in codes):
+            return {c: _shorten(known[c].split(";")[0], width) for c in codes}
+    return {c: c for c in codes}
+
+
+def _shorten(text: str, width: int | None) -> str:
+    return text if width is None or len(text) <= width else text[: width - 1].rstrip(" ,") + "…"
+
+
+def plot_smile(
+    ds, ax=None, y: str = "va_rate", label_top: int = 8, min_share: float = 0.001, names=None,
+    title=None,
+):
+    r"""Draw a smile curve: each country-industry's position in the chain and its ``y``.
+
+    One bubble per country-industry contributing at least ``min_share`` of
+    the chain's value: horizontally ``position`` (production stages to the
+    chain's product, 1 = the final stage, Meng, Ye & Wei 2020), vertically
+    ``y`` in percent, area proportional to its value added in the chain (as a
+    share of the chain's value, so that years compare). The legend states how
+    many smaller contributors are not drawn and what share of the chain they
+    hold together. The line is the quadratic of
+    :func:`~gvcdecomp.smile.smile_fit` over all contributors (least squares
+    weighted by value added, so the small ones barely move it), drawn only
+    over the positions of the bubbles drawn that year; the legend says
+    whether it is a smile, an inverted U or monotone there. Both axes span
+    every bubble centre and the whole fitted line.
+
+    The ``label_top`` largest contributors (of the latest year) are labelled
+    ``"CCC Industry name"``; a label goes to the first of several places
+    around its bubble where it overlaps no other label, no bubble centre and
+    stays inside the axes, with a leader line when it is set off; a label with
+    no free place is left out (``ax.smile_unlabelled`` lists those).
+    Labels are placed for the axes' size when the function runs: draw on the
+    figure it will be saved from (:func:`figure` gives constrained layout).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A result of :func:`~gvcdecomp.smile.smile_curve`, one year or several
+        (one colour, one fit per year).
+    ax : matplotlib Axes, optional
+        Default: a new figure (:func:`figure`).
+    y : {"va_rate", "va_share"}
+        ``"va_rate"`` (default): value added per unit of gross output, the
+        vertical axis of Meng, Ye & Wei's figures; ``"va_share"``: the
+        country-industry's share of the chain's value.
+    label_top : int
+        How many contributors to label (0: none).
+    min_share : float
+        Smallest share of the chain's value drawn as a bubble (default 0.1 %;
+        0 draws every contributor).
+    names : dict, False or None
+        Industry names by code; None: :func:`industry_names`; False: codes.
+    title : str, optional
+        Default: the chain (with the industry's name), target and year(s).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The fit drawn is ``smile_fit(ds, y)``; compute it separately.
+
+    Raises
+    ------
+    OptionError
+        matplotlib is not installed, ``y`` is not ``"va_rate"`` or
+        ``"va_share"``, ``label_top`` is negative or ``min_share`` is not in [0, 1).
 
     Reference: Meng, Ye & Wei (2020), Oxford Bulletin of Economics and
     Statistics 82(5): 988-1016.
     """
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise OptionError("plot_smile needs matplotlib: pip install matplotlib") from None
+    from matplotlib.lines import Line2D
 
+    _pyplot("plot_smile")
     fit = smile_fit(ds, y)
+    if label_top < 0:
+        raise OptionError(f"plot_smile: label_top must be 0 or more, got {label_top}")
+    if not 0 <= min_share < 1:
+        raise OptionError(f"plot_smile: min_share must be in [0, 1), got {min_share}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 6))
+        _, ax = figure(width=6.5, height=5.0)
+    if names is None:
+        names, full = industry_names(ds["sector"].values), industry_names(ds["sector"].values, None)
+    else:
+        names = full = names or {}
     years = list(ds["year"].values) if "year" in ds.dims else [None]
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    labelled, low, top = set(), 0.0, 0.0
-    # The latest year first, so that its contributors get the labels and an
-    # earlier year labels only contributors not already named.
-    for k in reversed(range(len(years))):
-        year = years[k]
-        d = ds if year is None else ds.sel(year=year)
-        coef = (fit if year is None else fit.sel(year=year)).values
-        shape = fit.attrs["shape"] if year is None else fit.attrs["shape"][k]
-        frame = d[["va", "va_share", "position", y]].to_dataframe()
-        frame = frame[frame["va"] > 0]
-        colour = colours[k % len(colours)]
-        lab = "" if year is None else f"{year}: "
-        # area ∝ value added, relative to the chain's value, so years compare
-        ax.scatter(
-            frame["position"], 100 * frame[y], s=1500 * frame["va_share"], color=colour,
-            alpha=0.45, edgecolors="none", label=f"{lab}country-industries (area ∝ value added)",
-        )  # fmt: skip
-        grid = np.linspace(frame["position"].min(), frame["position"].max(), 200)
-        ax.plot(
-            grid, 100 * np.polyval(coef, grid), color=colour, lw=2,
-            label=f"{lab}VA-weighted quadratic, c₂ = {coef[0]:.3g} ({shape})",
-        )  # fmt: skip
-        for (c, s), row in frame.nlargest(label_top, "va").iterrows():
-            if (c, s) in labelled:
-                continue
-            labelled.add((c, s))
-            ax.annotate(
-                f"{c}_{s}", (row["position"], 100 * row[y]), fontsize=8, color=colour,
-                xytext=(4, 3), textcoords="offset points",
+    xs, ys, handles, labels, frames, radii = [], [], [], [], [], []
+    with style():
+        for k, year in enumerate(years):
+            d = ds if year is None else ds.sel(year=year)
+            coef = (fit if year is None else fit.sel(year=year)).values
+            shape = fit.attrs["shape"] if year is None else fit.attrs["shape"][k]
+            frame = d[["va", "va_share", "position", y]].to_dataframe()
+            small = frame[(frame["va"] > 0) & (frame["va_share"] < min_share)]
+            frame = frame[(frame["va"] > 0) & (frame["va_share"] >= min_share)]
+            colour = f"C{k % 10}"
+            ax.scatter(
+                frame["position"], 100 * frame[y], s=np.pi * _radius(frame["va_share"]) ** 2,
+                color=colour, alpha=0.4, edgecolors=colour, linewidths=0.5, zorder=2,
             )  # fmt: skip
-        low, top = min(low, 100 * frame[y].min()), max(top, 100 * frame[y].max())
-    # the fitted curve may shoot far beyond the points at the chain's ends
-    pad = 0.05 * (top - low)
-    ax.set_ylim(low - pad, top + 3 * pad)
-    if title is None:
-        when = ", ".join(str(yr) for yr in years if yr is not None)
-        title = f"Smile curve: {ds.attrs.get('chain', '')} ({ds.attrs.get('target', '')})"
-        title += f", {when}" if when else ""
-    ax.set_title(title)
-    ax.set_xlabel("position: production stages to the final product (1 = final stage)")
-    ax.set_ylabel(_YLABELS[y])
-    # below the axes: inside, it would hide the largest contributors
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
-    ax.grid(alpha=0.3)
-    ax.smile_fit = fit
-    return fit
+            grid = np.linspace(frame["position"].min(), frame["position"].max(), 200)
+            curve = 100 * np.polyval(coef, grid)
+            ax.plot(grid, curve, color=colour, lw=1.8, zorder=3)
+            when = "" if year is None else f"{year}: "
+            handles += [
+                Line2D([], [], color=colour, marker="o", ls="", alpha=0.5, ms=7),
+                Line2D([], [], color=colour, lw=1.8),
+            ]
+            hidden = f", {len(small)} under {100 * min_share:g} % not drawn" if len(small) else ""
+            labels += [
+                f"{when}{len(frame)} country-industries{hidden}"
+                + (f" ({100 * small['va_share'].sum():.1f} % of the chain)" if len(small) else ""),
+                f"{when}VA-weighted quadratic ({shape})",
+            ]
+            xs += [frame["position"].to_numpy(), grid]
+            ys += [100 * frame[y].to_numpy(), curve]
+            frames.append((colour, frame))
+            radii.append(_radius(frame["va_share"].to_numpy()))
+        _limits(ax, np.concatenate(xs), np.concatenate(ys))
+        ax.set_xlabel(_XLABEL)
+        ax.set_ylabel(_YLABELS[y])
+        ax.set_title(title or _title(ds, years, full))
+        legend_below(ax, ncol=1, handles=handles, labels=labels,
+                     title="bubble area ∝ value added in the chain")
+        colour, frame = frames[-1]  # the latest year's contributors get the labels
+        items = [
+            (row["position"], 100 * row[y], _radius(row["va_share"]), f"{c} {names.get(s, s)}")
+            for (c, s), row in frame.nlargest(label_top, "va").iterrows()
+        ]
+        bubbles = np.column_stack([
+            np.concatenate(xs[::2]), np.concatenate(ys[::2]), np.concatenate(radii)
+        ])  # fmt: skip
+        ax.smile_unlabelled = _place_labels(ax, items, bubbles, colour)
+    return ax
+
+
+def _radius(share):
+    """Bubble radius in points: area ∝ share of the chain (the whole chain: 30 pt)."""
+    return np.maximum(30.0 * np.sqrt(share), 1.2)
+
+
+def _title(ds, years, names) -> str:
+    codes = str(ds.attrs.get("option_sectors", "")).split(",")
+    if codes != [""] and "option_country" in ds.attrs:
+        product = " + ".join(names.get(c, c) for c in codes)
+        chain = f"{product} completed in {ds.attrs['option_country']}"
+    else:
+        chain = ds.attrs.get("chain", "")
+    target = {"final": "final products", "exports": "gross exports"}.get(ds.attrs.get("target"), "")
+    if years == [None] and "year" in ds.coords and ds["year"].size == 1:
+        year = ds["year"].values.item()  # one table: its year, a scalar coordinate
+        years = [year] if isinstance(year, int | np.integer) else years
+    when = " and ".join(str(y) for y in years if y is not None)
+    return f"{chain}" + (f" ({target})" if target else "") + (f", {when}" if when else "")
+
+
+def _limits(ax, x, y, pad: float = 0.06):
+    """Axis limits holding every point and line drawn, with a margin."""
+    for lo, hi, setter in ((np.nanmin(x), np.nanmax(x), ax.set_xlim),
+                           (np.nanmin(y), np.nanmax(y), ax.set_ylim)):  # fmt: skip
+        span = (hi - lo) or 1.0
+        setter(lo - pad * span, hi + pad * span)
+
+
+# Directions tried around a bubble (8 compass points, the four diagonals
+# first) and gaps between bubble edge and label, in points: near, then set off
+# with a leader line.
+_ANGLES = np.deg2rad([30, -30, 150, 210, 0, 180, 90, 270])
+_GAPS = (2.0, 12.0, 24.0, 38.0)
+_LEADER = 8.0
+
+
+def _place_labels(ax, items, bubbles, colour) -> list[str]:
+    """Annotate ``items`` (x, y, radius in points, text) without overlaps.
+
+    A label must stay inside the axes and overlap no other label and not its
+    own bubble; a place that also clears every other bubble of radius 2 pt or
+    more (discs approximated by squares) is preferred. Returns the texts left
+    out.
+    """
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    if not items:
+        return []
+    fig = ax.figure
+    fig.canvas.draw()  # settle the layout so that data-to-pixel positions hold
+    renderer = fig.canvas.get_renderer()
+    px = fig.dpi / 72.0  # pixels per point
+    inside = ax.get_window_extent(renderer)
+    big = bubbles[bubbles[:, 2] >= 2.0]
+    discs = [
+        Bbox.from_extents(cx - r, cy - r, cx + r, cy + r)
+        for (cx, cy), r in zip(ax.transData.transform(big[:, :2]), 0.8 * px * big[:, 2], strict=True)
+    ]
+    taken, left_out = [], []
+    for x, y, radius, text in items:
+        own = ax.transData.transform([(x, y)])[0]
+        mine = Bbox.from_extents(*(own - 0.8 * px * radius), *(own + 0.8 * px * radius))
+        others = [b for b in discs if not b.overlaps(mine)]
+        # first a place clear of other bubbles too, else one that may cover small ones
+        places = [(g, a, avoid) for avoid in (True, False) for g in _GAPS for a in _ANGLES]
+        for gap, a, avoid in places:
+            d = radius + gap
+            dx, dy = d * np.cos(a), d * np.sin(a)
+            ann = ax.annotate(
+                text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=7,
+                color="0.1", annotation_clip=False, zorder=4,
+                ha="left" if dx > 1 else "right" if dx < -1 else "center",
+                va="bottom" if dy > 1 else "top" if dy < -1 else "center",
+                bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+                arrowprops=(
+                    {"arrowstyle": "-", "color": colour, "lw": 0.6, "shrinkA": 0,
+                     "shrinkB": radius} if gap > _LEADER else None
+                ),
+            )  # fmt: skip
+            ann.set_in_layout(False)
+            # the text's own box (an Annotation's extent includes its leader line)
+            ann.update_positions(renderer)
+            box = Text.get_window_extent(ann, renderer).padded(1.5 * px)
+            free = (
+                inside.x0 <= box.x0 and box.x1 <= inside.x1
+                and inside.y0 <= box.y0 and box.y1 <= inside.y1
+                and not box.overlaps(mine)
+                and not any(box.overlaps(b) for b in taken)
+                and not (avoid and any(box.overlaps(b) for b in others))
+            )  # fmt: skip
+            if free:
+                taken.append(box)
+                break
+            ann.remove()
+        else:
+            left_out.append(text)
+    return left_out

@@ -71,10 +71,21 @@ def smile_curve(data, country: str, sectors, target: str = "final", groups=None)
     single product industry, ``f`` for ``"final"`` and ``"exports"`` differ
     only by a scalar, so shares and positions are the same for both.
 
-    The value-added and position formulas follow the definitions of Meng, Ye
-    & Wei (value added induced by the chain, ``V̂ B f``, and its average
-    propagation length to the product counted from 1); the equation numbers
-    of the paper are not cited because only its abstract could be checked.
+    Relation to the paper: Meng, Ye & Wei (2020) measure the "strength and
+    length" of the links between producers and the chain's product and put on
+    a smile curve's horizontal axis the position of each country-industry in the
+    chain, the average propagation length (APL, Dietzenbacher, Romero & Bosma
+    2005) from its value added to the chain's product, and on the vertical
+    axis its value added per unit of gross output; the bubble is the value
+    added it contributes to the chain. ``position`` here is that APL in the
+    value-added weighted form ``V̂ B B f / V̂ B f`` (counted from 1 at the
+    final stage), i.e. the chain-restricted forward production length of Wang,
+    Wei, Yu & Zhu (2017b, NBER WP 23261: ``PLv = V̂BBŶu / V̂BŶu``
+    with ``Ŷu`` replaced by the chain's ``f``). The full text of Meng, Ye &
+    Wei could not be consulted for this release (only the abstracts of the
+    journal article and of IDE Discussion Paper 530 were), so their own
+    equation number is not cited; the formula is checked against the closed
+    forms of the tests (a three-stage chain gives positions 3, 2, 1).
 
     Parameters
     ----------
@@ -105,9 +116,9 @@ def smile_curve(data, country: str, sectors, target: str = "final", groups=None)
         - ``position``: production stages to the chain's product (≥ 1 when
           f ≥ 0); NaN where ``va`` is 0;
         - ``va_rate``: value added per unit of gross output of the
-          country-industry (whole economy, not only the chain), the "value
-          added ratio" that the smile-curve figures of Meng et al. put on the
-          vertical axis.
+          country-industry (whole economy, not only the chain), fraction: the
+          vertical axis of Meng, Ye & Wei's smile curves, and the default of
+          :func:`smile_fit` and :func:`~gvcdecomp.plots.plot_smile`.
 
         - ``chain_value``: ``Σ f``, the chain's value (dimension year only),
           units of the table.
@@ -138,7 +149,7 @@ def smile_curve(data, country: str, sectors, target: str = "final", groups=None)
     return concat_years([_smile_one(data[y], country, sectors, target, groups) for y in years], years)
 
 
-def smile_fit(ds: xr.Dataset, y: str = "va_share") -> xr.DataArray:
+def smile_fit(ds: xr.Dataset, y: str = "va_rate") -> xr.DataArray:
     r"""Quadratic fit of a smile curve, weighted by value added.
 
     Least squares of ``y = c₂ position² + c₁ position + c₀`` over the
@@ -152,9 +163,13 @@ def smile_fit(ds: xr.Dataset, y: str = "va_share") -> xr.DataArray:
     ----------
     ds : xarray.Dataset
         A result of :func:`smile_curve` (one year or several).
-    y : {"va_share", "va_rate"}
-        Vertical variable: the share of the chain's value (default), or the
-        value added per unit of output (Meng, Ye & Wei's "value added ratio").
+    y : {"va_rate", "va_share"}
+        Vertical variable: ``"va_rate"`` (default), the value added per unit
+        of gross output of each country-industry, as in Meng, Ye & Wei's
+        figures; or ``"va_share"``, its value added in the chain as a share of
+        the chain's value (a variant that mostly tells the final assembler
+        from everyone else: its shape follows the size of the contributions,
+        not their profitability).
 
     Returns
     -------
@@ -168,7 +183,7 @@ def smile_fit(ds: xr.Dataset, y: str = "va_share") -> xr.DataArray:
         entry per year.
     """
     if y not in ("va_share", "va_rate"):
-        raise OptionError(f'y must be "va_share" or "va_rate", got {y!r}')
+        raise OptionError(f'smile_fit: y must be "va_rate" or "va_share", got {y!r}')
     for v in ("va", "position", y):
         if v not in ds:
             raise OptionError(f"smile_fit needs a smile_curve result; {v!r} is missing")

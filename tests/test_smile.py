@@ -188,40 +188,117 @@ def _points(position, share, va=None):
 
 def test_fit_recovers_a_smile_and_an_inverted_u():
     p = np.linspace(1, 6, 9)
-    smile = smile_fit(_points(p, 0.02 * (p - 3.5) ** 2 + 0.01, va=np.arange(1, 10)))
+    assert smile_fit(_points(p, p)).attrs["y"] == "va_rate"  # Meng, Ye & Wei's vertical axis
+    smile = smile_fit(_points(p, 0.02 * (p - 3.5) ** 2 + 0.01, va=np.arange(1, 10)), "va_share")
     np.testing.assert_allclose(smile.values, [0.02, -0.14, 0.02 * 3.5**2 + 0.01], atol=1e-12)
     assert smile.attrs["shape"] == "smile" and smile.attrs["vertex"] == pytest.approx(3.5)
-    hump = smile_fit(_points(p, -0.01 * (p - 2.0) ** 2 + 0.2))
+    hump = smile_fit(_points(p, -0.01 * (p - 2.0) ** 2 + 0.2), "va_share")
     assert hump.attrs["shape"] == "inverted U"
-    falling = smile_fit(_points(p, 0.01 * (p - 8.0) ** 2))
+    falling = smile_fit(_points(p, 0.01 * (p - 8.0) ** 2), "va_share")
     assert falling.attrs["shape"] == "convex, monotone"
     # weights: a point off the curve pulls the fit less when its value added is small
     y = 0.02 * (p - 3.5) ** 2 + 0.01
     y[0] += 0.05
-    light = smile_fit(_points(p, y, va=[1e-6] + [1.0] * 8))
-    heavy = smile_fit(_points(p, y, va=[100.0] + [1.0] * 8))
+    light = smile_fit(_points(p, y, va=[1e-6] + [1.0] * 8), "va_share")
+    heavy = smile_fit(_points(p, y, va=[100.0] + [1.0] * 8), "va_share")
     assert abs(light.values[0] - 0.02) < abs(heavy.values[0] - 0.02)
 
 
-def test_plot_smile_draws_and_returns_the_fit():
+def _bubbles_and_lines(ax):
+    pts = np.vstack([c.get_offsets() for c in ax.collections])
+    lines = [ln.get_xydata() for ln in ax.get_lines()]
+    return pts, lines
+
+
+def test_plot_smile_returns_axes_with_labels_limits_and_fit_range():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    from gvcdecomp.plots import plot_smile
+
+    tables = {2000 + s: random_table(4, 3, seed=s) for s in (1, 2)}
+    ds = smile_curve(Panel(tables, lambda y: tables[y], "random"), "C0", "s0")
+    ax = plot_smile(ds, label_top=3, min_share=0)
+    assert isinstance(ax, Axes)
+    # default y: value added per unit of gross output (Meng, Ye & Wei's vertical axis)
+    assert "gross output" in ax.get_ylabel() and "%" in ax.get_ylabel()
+    assert "stages" in ax.get_xlabel()
+    assert "2001" in ax.get_title() and "2002" in ax.get_title()
+    pts, lines = _bubbles_and_lines(ax)
+    keep = ds["va"].values > 0
+    assert len(pts) == keep.sum()  # every contributor drawn when min_share=0
+    np.testing.assert_allclose(
+        np.sort(pts[:, 1]), np.sort(100 * ds["va_rate"].values[keep]), rtol=1e-12
+    )  # fmt: skip
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    every = np.vstack([pts, *lines])
+    assert (every[:, 0] >= x0).all() and (every[:, 0] <= x1).all()
+    assert (every[:, 1] >= y0).all() and (every[:, 1] <= y1).all()
+    # each fitted line spans exactly the positions of its year's bubbles
+    for year, line in zip((2001, 2002), lines, strict=True):
+        d = ds.sel(year=year)
+        pos = d["position"].values[d["va"].values > 0]
+        assert line[0, 0] == pytest.approx(pos.min()) and line[-1, 0] == pytest.approx(pos.max())
+        coef = smile_fit(ds, "va_rate").sel(year=year).values
+        np.testing.assert_allclose(line[:, 1], 100 * np.polyval(coef, line[:, 0]), rtol=1e-12)
+    # labels: industry codes of no known classification stay codes, 3 of them, or listed as left out
+    assert len(ax.texts) + len(ax.smile_unlabelled) == 3
+    assert all(t.get_text().startswith("C") and " s" in t.get_text() for t in ax.texts)
+    ax.figure.canvas.draw()
+    r = ax.figure.canvas.get_renderer()
+    assert ax.get_legend().get_window_extent(r).y1 <= ax.get_window_extent(r).y0  # below the data
+    plt.close("all")
+
+
+def test_plot_smile_share_variant_and_small_contributors():
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from gvcdecomp.plots import plot_smile
 
-    tables = {2000 + s: random_table(4, 3, seed=s) for s in (1, 2)}
-    ds = smile_curve(Panel(tables, lambda y: tables[y], "random"), "C0", "s0")
-    fig, ax = plt.subplots()
-    fit = plot_smile(ds, ax=ax, label_top=3)
-    assert fit.dims == ("year", "power") and fit.sizes["year"] == 2
-    np.testing.assert_allclose(fit.values, smile_fit(ds).values)
-    assert ax.smile_fit is fit
-    assert 3 <= len(ax.texts) <= 6  # three per year, names not repeated
-    assert all(t.get_text().startswith("C") and "_s" in t.get_text() for t in ax.texts)
-    assert "%" in ax.get_ylabel() and "stages" in ax.get_xlabel()
-    fit1 = plot_smile(ds.sel(year=2001), y="va_rate")
-    assert fit1.dims == ("power",) and fit1.attrs["y"] == "va_rate"
+    ds = smile_curve(random_table(4, 3, seed=3), "C1", "s2")
+    share = ds["va_share"].values
+    cut = float(np.median(share[share > 0]))
+    ax = plot_smile(ds, y="va_share", min_share=cut, label_top=0)
+    assert "share of the chain" in ax.get_ylabel()
+    pts, _ = _bubbles_and_lines(ax)
+    assert len(pts) == (share >= cut).sum()
+    hidden = (share > 0) & (share < cut)
+    text = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert f"{hidden.sum()} under" in text
+    with pytest.raises(OptionError, match="y must be"):
+        plot_smile(ds, y="va")
+    with pytest.raises(OptionError, match="label_top"):
+        plot_smile(ds, label_top=-1)
+    plt.close("all")
+
+
+def test_labels_do_not_overlap_on_wiod2013(wiod2013_dir):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from gvcdecomp.plots import figure, plot_smile
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gd.BalanceWarning)
+        t = gd.load_wiod2013(2011)
+    fig, ax = figure()
+    plot_smile(smile_curve(t, "CHN", "c14"), ax=ax, label_top=10)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [Text.get_window_extent(a, r) for a in ax.texts]
+    assert len(boxes) + len(ax.smile_unlabelled) == 10 and len(boxes) >= 8
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    inside = ax.get_window_extent(r)
+    assert all(inside.x0 <= b.x0 and b.x1 <= inside.x1 for b in boxes)
+    names = " ".join(a.get_text() for a in ax.texts)
+    assert "CHN Electrical and optical equipment" in names  # readable industry names
+    assert "2011" in ax.get_title() and "Electrical and optical equipment" in ax.get_title()
     plt.close("all")
 
 
