@@ -22,9 +22,12 @@ An entry is ``<cache_dir>/parsed/<source>/<file>[-<part>]-<sha256>-p<version>.nc
   Entries of the same ``<file>[-<part>]`` with another hash or version are
   deleted when a new one is written.
 
-Each entry records the SHA-256 of its own arrays and labels (attribute
-``gvcdecomp_checksum``), checked on every read: an entry whose bytes changed
-on disk (or that is truncated, foreign, unreadable) is never used; it is
+Each entry records its own key (attribute ``gvcdecomp_entry``, its file name
+without ``.nc``) and the SHA-256 of that key, its arrays and its labels
+(attribute ``gvcdecomp_checksum``), both checked on every read: an entry whose
+bytes changed on disk, or that was written for another file, part or content
+(an entry copied or renamed over this one), or that is truncated, foreign or
+unreadable, is never used; it is
 deleted, the source parsed again and one :class:`CacheWarning` names the entry
 and the fault. Entries are written through :mod:`gvcdecomp.storage` (netCDF-3,
 float64, exact; temporary file, then rename; stale temporaries of killed
@@ -61,7 +64,7 @@ ENV_VAR = "GVCDECOMP_NO_CACHE"
 KIND = "parsed table"
 #: Version of the parsing code and entry layout, part of every entry's key.
 #: Bump it whenever a loader's parsing changes what it returns for some file.
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 _ENTRY = r"-(?:[0-9a-f]{64}-p\d+|\d+-\d+)\.nc"  # this layout, or size-mtime of version 1
 _CHUNK = 1 << 20
@@ -156,7 +159,12 @@ def cached_parts(source: str, file, parse: Callable[[], dict], part: str | None 
     parts = None if path in _ignored else _lookup(path)
     if parts is None:
         parts = parse()
-        if path.parent not in _unusable:
+        try:
+            # a file that changed while it was parsed: which bytes were read is unknown
+            same = entry_path(source, file, part) == path
+        except OSError:
+            same = False
+        if same and path.parent not in _unusable:
             _store(parts, path, _stem(Path(file), part))
     return parts
 
@@ -296,11 +304,12 @@ def _store(parts: dict, path: Path, stem: str) -> None:
     coords = {"country": list(parts["countries"]), "sector": list(parts["sectors"])}
     if parts.get("fd_categories") is not None:
         coords["fd_category"] = list(parts["fd_categories"])
-    attrs = {"gvcdecomp_kind": KIND, "gvcdecomp_parser_version": PARSER_VERSION}
+    attrs = {"gvcdecomp_kind": KIND, "gvcdecomp_parser_version": PARSER_VERSION,
+             "gvcdecomp_entry": path.stem}
     if parts.get("year") is not None:
         attrs["year"] = int(parts["year"])
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
-    ds.attrs["gvcdecomp_checksum"] = _checksum(_parts_of(ds))
+    ds.attrs["gvcdecomp_checksum"] = _checksum(_parts_of(ds), path.stem)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(ds, path)
@@ -328,9 +337,12 @@ def _load(path: Path) -> dict:
     missing = [v for v in ("Z", "Y", "country", "sector") if v not in ds.variables]
     if missing:
         raise FileFormatError(f"lacks {missing}")
+    if attrs.get("gvcdecomp_entry") != path.stem:
+        # a valid entry of another file, part or content copied under this name
+        raise FileFormatError(f"written as {attrs.get('gvcdecomp_entry')!r}, not for this file")
     try:
         parts = _parts_of(ds)
-        checksum = _checksum(parts)
+        checksum = _checksum(parts, path.stem)
     except (TypeError, ValueError) as e:
         raise FileFormatError(f"unreadable content ({e})") from e
     if attrs.get("gvcdecomp_checksum") != checksum:
@@ -357,10 +369,10 @@ def _parts_of(ds: xr.Dataset) -> dict:
     return parts
 
 
-def _checksum(parts: dict) -> str:
-    """SHA-256 of an entry's arrays (little-endian float64, with names and shapes),
-    labels and year."""
-    h = hashlib.sha256()
+def _checksum(parts: dict, key: str) -> str:
+    """SHA-256 of an entry's key, arrays (little-endian float64, with names and
+    shapes), labels and year."""
+    h = hashlib.sha256(key.encode())
     for name in ("Z", "Y", "x", "va"):
         if name in parts:
             a = np.ascontiguousarray(parts[name], dtype="<f8")
