@@ -16,15 +16,19 @@ def is_years(data) -> bool:
 def concat_years(results: list, years: list):
     """Concatenate one result per year along ``year``.
 
-    Each result gets its year as a coordinate if it has none; the ``source``
-    attribute lists every year's source (``"1995: <file>; 1996: <file>"``), not
-    only the first one's, when they differ.
+    Each result gets its year as a coordinate if it has none. An attribute
+    that differs between years (the ``source`` file, ``gap_world``, the
+    zero-output sectors, ...) lists every year's value
+    (``"1995: <file>; 1996: <file>"``) instead of keeping only the first
+    year's.
     """
     parts = [r if "year" in r.coords else r.assign_coords(year=y) for r, y in zip(results, years)]
     out = xr.concat(parts, dim="year", combine_attrs="drop_conflicts")
-    sources = [r.attrs.get("source") for r in results]
-    if any(s is not None for s in sources) and len(set(sources)) > 1:
-        out.attrs["source"] = "; ".join(f"{y}: {s}" for y, s in zip(years, sources))
+    keys = dict.fromkeys(k for r in results for k in r.attrs)
+    for k in keys:
+        values = [r.attrs.get(k) for r in results]
+        if any(str(v) != str(values[0]) for v in values):
+            out.attrs[k] = "; ".join(f"{y}: {v}" for y, v in zip(years, values))
     return out
 
 

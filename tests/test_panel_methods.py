@@ -2,6 +2,8 @@
 
 import weakref
 
+import numpy as np
+
 import pytest
 import xarray as xr
 from conftest import EU27, random_table
@@ -107,3 +109,22 @@ def test_wiod2013_panel_four_methods_equal_one_method_calls(wiod2013_dir):
     xr.testing.assert_identical(
         out["wwz[groups={EU27}]"], gd.decompose(panel, "wwz", groups={"EU27": EU27}, progress=False)
     )
+
+
+def test_panel_results_keep_every_years_attributes():
+    """Attributes that differ by year (source, gap_world, ...) are listed per year,
+    not taken from the first year."""
+    import warnings
+
+    from conftest import stored_output_table
+
+    tables = {2000 + k: stored_output_table(3, 2, seed=k) for k in range(3)}
+    panel = gd.Panel(tables, tables.__getitem__, "test")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gd.BalanceWarning)
+        ds = gd.decompose(panel, "wwz", progress=False)
+        singles = {y: gd.decompose(t, "wwz") for y, t in tables.items()}
+    for y, one in singles.items():
+        assert f"{y}: {one.attrs['source']}" in ds.attrs["source"]
+        assert f"{y}: {one.attrs['gap_world']}" in ds.attrs["gap_world"]
+        np.testing.assert_array_equal(ds["gap"].sel(year=y).values, one["gap"].values)

@@ -12,6 +12,7 @@ from .. import threads
 from ..errors import OptionError
 from ..panel import Panel, check_same_labels
 from ..table import IOTable
+from ..years import concat_years
 from . import bm, kww, leontief, wwz
 
 METHODS = {"wwz": wwz.wwz, "kww": kww.kww, "bm": bm.bm, "leontief": leontief.leontief}
@@ -77,15 +78,17 @@ def decompose(
         desc = "+".join(specs)
         if client is None:
             years = tqdm(data.years, desc=desc, disable=not show)
-            # one year at a time: the table and its core are freed when run_all returns
-            per_year = [run_all(data[y], specs) for y in years]
+            # one year at a time: the table and its core are freed when run_all returns;
+            # warnings are held while the bar runs, the years' balance findings summarised
+            with data.collecting(hold=True):
+                per_year = [run_all(data[y], specs) for y in years]
         else:
             from ..distributed import map_years
 
             per_year = map_years(data, specs, client, show, desc=desc)
         for k in specs:  # concat would fill differing country/sector sets with NaN
             check_same_labels([r[k] for r in per_year], data.years)
-        out = {k: xr.concat([r[k] for r in per_year], dim="year") for k in specs}
+        out = {k: concat_years([r[k] for r in per_year], data.years) for k in specs}
     else:
         raise TypeError(f"decompose expects an IOTable or a Panel, got {type(data).__name__}")
     return out[method] if isinstance(method, str) else out
