@@ -23,6 +23,7 @@ a :class:`~gvcdecomp.errors.FileFormatError`, a missing path a
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -193,17 +194,51 @@ def _write_atomic(ds: xr.Dataset, path) -> Path:
     leftovers of killed writes in the folder are removed (:func:`_repair`,
     :func:`_clean`). An OSError names ``path``, not the hidden temporary.
     """
-    path = Path(path)
+    path = _writable_target(path)
     _repair(path)
     _clean(path.parent)
     try:
         if _is_zarr(path):
             return _write_zarr_atomic(ds, path)
         return _write_netcdf_atomic(ds, path)
+    except GVCError:
+        raise
+    except (TypeError, ValueError) as e:  # xarray: an attribute or type the format cannot hold
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise OptionError(f"{path}: cannot be written, the data do not fit the format ({first})") from e
     except OSError as e:
+        if isinstance(e, FileNotFoundError) and not path.parent.is_dir():
+            msg = f"cannot save, no folder {path.parent}"
+            raise DataNotFoundError(errno.ENOENT, msg, str(path)) from e
         if e.errno is None or e.filename in (None, str(path)):
             raise
         raise OSError(e.errno, e.strerror, str(path)) from e
+
+
+def _as_path(path) -> Path:
+    """``path`` as a Path; anything that cannot name a file is an OptionError."""
+    try:
+        p = Path(path)
+    except TypeError:
+        raise OptionError(f"a path must be a str or os.PathLike, got {type(path).__name__}") from None
+    if "\x00" in str(p):
+        raise OptionError(f"path {str(path)!r} holds a NUL character")
+    return p
+
+
+def _writable_target(path) -> Path:
+    """Where a save of ``path`` writes. A symbolic link is followed, as ``open``
+    would: the link stays and the file it names gets the new content (renaming
+    over the link would replace the link and leave its file stale). A folder
+    under a netCDF path is refused, never replaced."""
+    p = _as_path(path)
+    if not p.name or p.name == "..":
+        raise OptionError(f"path {str(path)!r} names a folder, not a file to save to")
+    if p.is_symlink():
+        p = Path(os.path.realpath(p))
+    if not _is_zarr(p) and p.is_dir():
+        raise FileFormatError(f"{path}: exists and is a folder, not a netCDF file; not replaced")
+    return p
 
 
 def _write_netcdf_atomic(ds: xr.Dataset, path: Path) -> Path:
@@ -393,7 +428,7 @@ def _need_zarr() -> None:
 
 
 def _read(path) -> xr.Dataset:
-    path = Path(path)
+    path = _as_path(path)
     zarr_store = _is_zarr(path)
     if zarr_store:
         _need_zarr()

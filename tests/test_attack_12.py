@@ -1,13 +1,18 @@
 """Attacks on issue #12 (trust): cases that returned wrong numbers or raw errors."""
 
+import os
 import shutil
 import warnings
 
 import numpy as np
 import pytest
+import xarray as xr
+from conftest import random_table
 from test_cache import RDATA, assert_same, cache_warnings, entries, own_cache  # noqa: F401
 from test_wiod2016 import make_table, write_rdata
 
+import gvcdecomp as gd
+from gvcdecomp import load_table, save_result, save_table
 from gvcdecomp.sources import cache, wiod2016
 
 
@@ -51,3 +56,64 @@ def test_file_changed_while_parsed_is_not_cached_under_its_old_content(tmp_path,
         t = wiod2016.load_wiod2016(2014, path=f)
     assert np.array_equal(t.Z, old["Z"])
     assert entries("wiod2016") == [cache.entry_path("wiod2016", f, "2014").name]
+
+
+def test_a_folder_in_place_of_an_entry_costs_only_the_cache(tmp_path):
+    f = write_rdata(tmp_path / RDATA, make_table(seed=35))
+    cache.entry_path("wiod2016", f, "2014").mkdir(parents=True)
+    t, msgs = cache_warnings(wiod2016.load_wiod2016, 2014, path=f)
+    assert np.array_equal(t.Z, make_table(seed=35)["Z"])
+    assert len(msgs) == 1 and "cache entry not written" in msgs[0] and "a folder" in msgs[0]
+
+
+# -- saves: what the path names ------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_save_over_a_symlink_writes_the_file_it_names(tmp_path, suffix):
+    real, link = tmp_path / f"real{suffix}", tmp_path / f"link{suffix}"
+    save_table(random_table(3, 2, seed=1), real)
+    os.symlink(real, link)
+    new = random_table(3, 2, seed=2)
+    save_table(new, link)
+    assert link.is_symlink()  # the link stays, and the file it names is the new one
+    assert np.array_equal(load_table(real).Z, new.Z)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([real.name, link.name])
+
+
+def test_save_over_a_folder_is_refused_and_leaves_it(tmp_path):
+    target = tmp_path / "t.nc"
+    target.mkdir()
+    (target / "notes.txt").write_text("precious")
+    for save, what in [(save_table, random_table(2, 2)), (save_result, xr.Dataset())]:
+        with pytest.raises(gd.FileFormatError, match="t.nc: exists and is a folder"):
+            save(what, target)
+    assert (target / "notes.txt").read_text() == "precious"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.nc"]
+
+
+@pytest.mark.parametrize("path", ["", ".", "/", "..", None, 3, "a\x00b.nc"])
+def test_paths_that_name_no_file_are_option_errors(tmp_path, path):
+    with pytest.raises(gd.OptionError, match="path"):
+        save_table(random_table(2, 2), path)
+    if path not in ("", ".", "/", ".."):
+        with pytest.raises(gd.OptionError, match="path"):
+            load_table(path)
+
+
+def test_save_into_a_missing_folder_names_it(tmp_path):
+    target = tmp_path / "absent" / "t.nc"
+    with pytest.raises(gd.DataNotFoundError, match=f"no folder {tmp_path / 'absent'}"):
+        save_table(random_table(2, 2), target)
+
+
+@pytest.mark.parametrize(
+    "attrs, data",
+    [({"d": {"a": 1}}, [1.0]), ({"d": None}, [1.0]), ({}, np.array([2**40])),
+     ({}, np.array([{"a": 1}], dtype=object))],
+)  # fmt: skip
+def test_result_netcdf_cannot_hold_is_one_line_and_leaves_nothing(tmp_path, attrs, data):
+    with pytest.raises(gd.OptionError, match="r.nc: cannot be written") as e:
+        save_result(xr.Dataset({"a": ("i", data)}, attrs=attrs), tmp_path / "r.nc")
+    assert "\n" not in str(e.value)
+    assert list(tmp_path.iterdir()) == []

@@ -316,6 +316,9 @@ def _store(parts: dict, path: Path, stem: str) -> None:
     except OSError as e:
         _disable(path.parent, e)
         return
+    except GVCError as e:  # a folder in the entry's place, data netCDF cannot hold
+        warnings.warn(f"cache entry not written: {e}", CacheWarning, stacklevel=4)
+        return
     # entries of the same file and part for other contents or parser versions
     entry = re.compile(re.escape(stem) + _ENTRY)
     try:
