@@ -142,3 +142,18 @@ def test_wiod2013_terms_equal_the_dense_path(wiod2013_dir, monkeypatch, year):
         terms = WWZ_TERMS if m == "wwz" else KWW_TERMS
         for k in (*terms, "gexp"):
             close(ds[k].values, want[k].values, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "approach, perspective", [("source", "exporter"), ("source", "sector"), ("sink", "exporter")]
+)
+@pytest.mark.parametrize("groups", [None, {"P": ["C3", "C0"]}], ids=["countries", "group"])
+def test_bm_exporter_and_sector_perimeters_without_B(monkeypatch, approach, perspective, groups):
+    t = pivoting_table(5, 3, seed=1)
+    got = gd.decompose(t, "bm", approach=approach, perspective=perspective, groups=groups)
+    assert "B" not in vars(t.core.engine) and "A" not in vars(t.core.engine)
+    _dense_path(monkeypatch)
+    t = pivoting_table(5, 3, seed=1)
+    want = gd.decompose(t, "bm", approach=approach, perspective=perspective, groups=groups)
+    for k in want.data_vars:
+        close(got[k].values, want[k].values, rtol=1e-10)

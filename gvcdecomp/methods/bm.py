@@ -9,7 +9,7 @@ import xarray as xr
 from ..errors import OptionError
 from ..threads import serial_blas
 from ._result import result_dataset
-from .wwz import _pair_products
+from .wwz import pair_products
 
 REFERENCE = (
     "Borin, A. and Mancini, M. (2019), Measuring what matters in global value chains and "
@@ -217,7 +217,7 @@ class _Blocks:
         Yc = R.columns(table.Yc)
         self.Y = Yc.copy()  # Y_sr, zero for r == s
         self.Y[rows, owner] = 0.0
-        self.BY = c.B @ Yc  # BY[j, k] = x^{(k)}_j
+        self.BY = c.solve(Yc)  # BY[j, k] = x^{(k)}_j
         ydom = Yc[rows, owner]
         # W[s, j]: what A_sr multiplies (j in r): x^{(s)}; L_rr Y_rr; x^{(r)}.
         W = np.stack(
@@ -225,7 +225,7 @@ class _Blocks:
              np.broadcast_to(self.BY[rows, owner], (G, n))],
             axis=-1,
         )  # fmt: skip
-        AW = _pair_products(c.A, W, owner, G)
+        AW = pair_products(c.engine, W, owner, G)
         self.Rt = AW[..., 0]  # A_sr x^{(s)}_r: exports that come back to be absorbed in s
         self.direct = AW[..., 1]  # A_sr L_rr Y_rr
         self.Qrr = AW[..., 2]  # A_sr x^{(r)}_r
@@ -256,6 +256,7 @@ class _Blocks:
         BLAS on one thread: the kernel's threads call it for their small blocks.
         """
         with serial_blas():
+            # C = A_sr B_rs for every pair needs the dense A and B (built once, cached)
             return _pairs(self.c.A, self.c.B, self.rows, self.sizes, self.N, X, mode, sectoral)
 
     def M(self, S: np.ndarray) -> np.ndarray:
@@ -263,8 +264,10 @@ class _Blocks:
 
         ``B_ss = L_ss (I + Σ_{r≠s} A_sr B_rs)`` (B = L + L A_off B): no GN-wide product.
         """
-        ss = (S[:, :, None], S[:, None, :])
-        return (np.eye(S.shape[1]) - self.c.A[ss]) @ self.c.B[ss]
+        e = self.c.engine  # A_ss from Z / x, B_ss from the factors (the engine's diagonal blocks)
+        A_ss = e.Z[S[:, :, None], S[:, None, :]] * e.inv_x[S[:, None, :]]
+        B_ss = np.stack([self.R.Bd[g] for g in self.R.owner[S[:, 0]]])
+        return (np.eye(S.shape[1]) - A_ss) @ B_ss
 
 
 # A region of k members has m = k N rows, member-major. The sectoral perimeters of
@@ -325,12 +328,13 @@ def _sink_flows(b: _Blocks, perspective):
     N, n, G = b.N, b.c.n, b.R.G
     rhs = np.stack([b.E, b.Rt], axis=-1)  # (GN, G', 2)
     if perspective == "exporter":
-        # C_sr z = A_sr (B_{·s} z): one pass of the owner-label kernel over A.
-        U = np.zeros((G, n, 2))
+        # C_sr z = A_sr (B_{·s} z): B_{·s} z_s for every s by one solve (z_s on the rows
+        # of s, column s), then one pass of the owner-label kernel over A.
+        Wz = np.zeros((n, G, 2))
         for sreg, S in b.exporters():
-            z = _perimeter_solve(b.M(S), rhs[S].sum(axis=2), N, False)  # (bs, m, 2)
-            U[sreg] = b.c.B[:, S].transpose(1, 0, 2) @ z
-        Cz = _pair_products(b.c.A, U, b.R.owner, G)
+            Wz[S, sreg[:, None]] = _perimeter_solve(b.M(S), rhs[S].sum(axis=2), N, False)
+        U = b.c.solve(Wz.reshape(n, 2 * G)).reshape(n, G, 2).transpose(1, 0, 2)
+        Cz = pair_products(b.c.engine, np.ascontiguousarray(U), b.R.owner, G)
     elif perspective == "sector":  # one perimeter per industry, for all importers
         z = np.zeros((n, 1, 2))
         for _, S in b.exporters():
@@ -345,12 +349,12 @@ def _sink_importer_paths(b: _Blocks):
     """``A_sr (B^{\\s} Y^{\\s}_{·r})_r``, Ω = all exports of s: intermediates absorbed in r."""
     c = b.c
     y = np.zeros((c.n, b.R.G, 1))  # rows of s, column r: what C_sr multiplies
-    ABY = c.A @ b.BY  # [i, k]: Σ_j A_ij x^{(k)}_j
+    ABY = c.engine.Z @ (c.engine.inv_x[:, None] * b.BY)  # [i, k]: Σ_j A_ij x^{(k)}_j
     for _, S in b.exporters():
         M = b.M(S)
         # B^{\s} Y^{\s}_{·r} = B y - B_{·s} M^{-1} A_Ω B y, y = Y_{·r} less s's final exports
         # Y_sr; A_Ω B y = Σ_{r'≠s} A_sr' x^{(r)}_r' - (M - I) Y_sr.
-        A_ss = c.A[S[:, :, None], S[:, None, :]]
+        A_ss = c.engine.Z[S[:, :, None], S[:, None, :]] * c.engine.inv_x[S[:, None, :]]
         Ysr = b.Y[S]  # (bs, m, G')
         z = np.linalg.solve(M, ABY[S] - A_ss @ b.BY[S] - (M - np.eye(S.shape[1])) @ Ysr)
         y[S, :, 0] = Ysr + z

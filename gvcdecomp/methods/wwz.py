@@ -208,11 +208,6 @@ def pair_products(engine, W, owner, G):
     return _scaled_pair_products(engine.Z, engine.inv_x, W, owner, G)
 
 
-def _pair_products(A, W, owner, G):
-    """:func:`pair_products` with a dense A."""
-    return _scaled_pair_products(A, np.ones(A.shape[1]), W, owner, G)
-
-
 @numba.njit(parallel=True, cache=True)
 def _scaled_pair_products(Z, scale, W, owner, G):
     """out[i, r, k] = Σ_{j in r} Z[i, j] scale[j] W[owner[i], j, k] for r != owner[i]."""
