@@ -94,6 +94,8 @@ def save_table(table: IOTable, path) -> Path:
         "output": table.output,
     }
     if table.year is not None:
+        if not -(2**31) <= table.year < 2**31:
+            raise OptionError(f"{path}: year {table.year} cannot be stored (32-bit integers)")
         ds.attrs["year"] = table.year
     if table.default_groups:
         ds.attrs["default_groups"] = json.dumps(table.default_groups)
@@ -203,8 +205,10 @@ def _write_atomic(ds: xr.Dataset, path) -> Path:
         return _write_netcdf_atomic(ds, path)
     except GVCError:
         raise
-    except (TypeError, ValueError) as e:  # xarray: an attribute or type the format cannot hold
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    except (TypeError, ValueError, KeyError, OverflowError) as e:
+        # xarray: an attribute, type or integer the format cannot hold (KeyError: an
+        # integer attribute beyond 64 bits); its first sentence says which
+        first = re.split(r"(?<=\.)\s|\n", str(e).strip(), maxsplit=1)[0] or type(e).__name__
         raise OptionError(f"{path}: cannot be written, the data do not fit the format ({first})") from e
     except OSError as e:
         if isinstance(e, FileNotFoundError) and not path.parent.is_dir():

@@ -117,3 +117,19 @@ def test_result_netcdf_cannot_hold_is_one_line_and_leaves_nothing(tmp_path, attr
         save_result(xr.Dataset({"a": ("i", data)}, attrs=attrs), tmp_path / "r.nc")
     assert "\n" not in str(e.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("year", [10**20, 2**31])
+def test_year_beyond_32_bits_is_named_when_saving(tmp_path, year):
+    t = random_table(2, 2)
+    t = gd.IOTable(t.Z, t.Y, t.countries, t.sectors, t.fd_categories, year=year)
+    with pytest.raises(gd.OptionError, match=f"t.nc: year {year} cannot be stored"):
+        save_table(t, tmp_path / "t.nc")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_format_error_message_is_its_first_sentence(tmp_path):
+    data = np.array([2**40])  # xarray's message runs to a paragraph
+    with pytest.raises(gd.OptionError) as e:
+        save_result(xr.Dataset({"a": ("i", data)}), tmp_path / "r.nc")
+    assert str(e.value).endswith("(could not safely cast array from int64 to int32.)")
