@@ -6,7 +6,15 @@ decompose gross exports into domestic and foreign value added::
     import gvcdecomp as gd
     t = gd.load_wiod2013(2011)
     r = gd.decompose(t, "wwz")      # xarray.Dataset (exporter, sector, importer)
+
+Every public name is imported on first use (PEP 562 ``__getattr__``), so that
+``import gvcdecomp`` and ``gvcdecomp --help`` do not pay for xarray, pandas,
+scipy, numba or matplotlib until a name that needs them is asked for.
 """
+
+import importlib
+import sys
+from types import ModuleType
 
 from .sources.paths import use_numba_cache_dir
 
@@ -14,7 +22,7 @@ from .sources.paths import use_numba_cache_dir
 # into the installed package (files there outlive an uninstall and break a reinstall).
 use_numba_cache_dir()
 
-from .errors import (
+from .errors import (  # noqa: E402  (no third-party import: loaded eagerly)
     DataNotFoundError,
     FileFormatError,
     GVCError,
@@ -27,39 +35,67 @@ from .errors import (
     UnknownLabelError,
     ValueNotFiniteError,
 )
-from . import gvc, ict, indicators, plots, smile
-from . import chains, groups, model, vocabulary, years
-from .chains import chain_fva, gvc_income
-from .aggregate import aggregate
-from .concordances import concordance, industries
-from .examples import tiny_table
-from .gvc import (
-    average_propagation_length,
-    bm_participation,
-    downstreamness,
-    kpww_participation,
-    production_length,
-    upstreamness,
-    wwyz_participation,
-)
-from .ict import ict_slice, register_group, to_frame
-from .plots import plot_smile
-from .smile import smile_curve, smile_fit
-from .methods import METHODS, decompose
-from .methods.kww import kww_from_wwz
-from .methods.wwz import summarize as wwz_summary
-from .panel import Panel
-from .sources.generic import from_dataframes, read_stata_icio, to_dataframes
-from .sources.icio import load_icio, split_groups
-from .sources.niot import NationalTable, import_content_of_exports, load_niot
-from .sources.registry import load, open_table
-from .sources.wiod2013 import load_wiod2013
-from .sources.wiod2016 import load_wiod2016
-from .sources.wiod_longrun import load_wiod_longrun
-from .storage import load_result, load_table, save_result, save_table
-from .table import BalanceWarning, IOTable
 
 __version__ = "0.1.0"
+
+#: Public name -> (module, attribute), attribute None for the module itself.
+_LAZY = {
+    **{m: (m, None) for m in ("gvc", "ict", "indicators", "plots", "smile", "chains",
+                              "groups", "model", "vocabulary", "years")},
+    "chain_fva": ("chains", "chain_fva"), "gvc_income": ("chains", "gvc_income"),
+    "aggregate": ("aggregate", "aggregate"),
+    "concordance": ("concordances", "concordance"), "industries": ("concordances", "industries"),
+    "tiny_table": ("examples", "tiny_table"),
+    **{f: ("gvc", f) for f in ("average_propagation_length", "bm_participation",
+                               "downstreamness", "kpww_participation", "production_length",
+                               "upstreamness", "wwyz_participation")},
+    "ict_slice": ("ict", "ict_slice"), "register_group": ("ict", "register_group"),
+    "to_frame": ("ict", "to_frame"),
+    "plot_smile": ("plots", "plot_smile"),
+    "smile_curve": ("smile", "smile_curve"), "smile_fit": ("smile", "smile_fit"),
+    "METHODS": ("methods", "METHODS"), "decompose": ("methods", "decompose"),
+    "kww_from_wwz": ("methods.kww", "kww_from_wwz"), "wwz_summary": ("methods.wwz", "summarize"),
+    "Panel": ("panel", "Panel"),
+    **{f: ("sources.generic", f) for f in ("from_dataframes", "read_stata_icio", "to_dataframes")},
+    "load_icio": ("sources.icio", "load_icio"), "split_groups": ("sources.icio", "split_groups"),
+    **{f: ("sources.niot", f) for f in ("NationalTable", "import_content_of_exports", "load_niot")},
+    "load": ("sources.registry", "load"), "open_table": ("sources.registry", "open_table"),
+    "load_wiod2013": ("sources.wiod2013", "load_wiod2013"),
+    "load_wiod2016": ("sources.wiod2016", "load_wiod2016"),
+    "load_wiod_longrun": ("sources.wiod_longrun", "load_wiod_longrun"),
+    **{f: ("storage", f) for f in ("load_result", "load_table", "save_result", "save_table")},
+    "BalanceWarning": ("table", "BalanceWarning"), "IOTable": ("table", "IOTable"),
+}  # fmt: skip
+
+
+def __getattr__(name: str):
+    """Import the module behind a public name on first use, and keep the name bound."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attr = _LAZY[name]
+    value = importlib.import_module(f".{module}", __name__)
+    if attr is not None:
+        value = getattr(value, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(ModuleType):
+    # Importing a submodule binds it on its package (``gvcdecomp.aggregate`` =
+    # the module), which would hide the function of the same name that this
+    # package exports: such a binding is refused, the function is kept.
+    def __setattr__(self, name, value):
+        lazy = _LAZY.get(name)
+        if lazy and lazy[1] is not None and isinstance(value, ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "IOTable", "Panel", "decompose", "METHODS", "load", "open_table", "load_wiod2013",

@@ -12,27 +12,31 @@ import sys
 import warnings
 from pathlib import Path
 
-from tqdm import tqdm
-
 from .errors import GVCError, OptionError
-from .examples import tiny_table
-from .methods import decompose
-from .methods.wwz import GROUPS, summarize
-from .sources.registry import open_table
-from .sources.wiod2013 import load_wiod2013
-from .table import BalanceWarning
+
+# The library (numpy, xarray, numba) is imported by the commands that use it, so
+# that ``gvcdecomp --help`` and argument errors answer at once.
 
 #: The 2014 ICT GVC study: DVA share of IT-manufacturing (c14) exports, WIOD 2011, in %.
 STUDY = {"USA": 80.5, "JPN": 82.2}
-MEASURE = (
-    "DVA share = domestic value added absorbed abroad (WWZ 2013 terms 1-5: "
-    + " + ".join(GROUPS["DVA"])
-    + ") / gross exports of {sector}, in %; gross output = row sums"
-)
+
+
+def measure(sector: str) -> str:
+    """What ``reproduce`` prints: the study's measure, its WWZ terms and its units."""
+    from .methods.wwz import GROUPS
+
+    return (
+        "DVA share = domestic value added absorbed abroad (WWZ 2013 terms 1-5: "
+        + " + ".join(GROUPS["DVA"])
+        + f") / gross exports of {sector}, in %; gross output = row sums"
+    )
 
 
 def dva_shares(table, sector: str, countries: list[str]) -> dict[str, float]:
     """The study's measure for one table: {country: % of the sector's exports}."""
+    from .methods import decompose
+    from .methods.wwz import summarize
+
     table.sector_index(sector)
     for c in countries:
         table.country_index(c)
@@ -72,27 +76,40 @@ def _distinct(option: str, spec: str, items: list) -> None:
 
 
 def reproduce(args) -> int:
-    """The study's figure from WIOD 2013 (downloaded on first use), or the demo with --demo."""
+    """The study's figure from WIOD 2013 (downloaded on first use), or the demo with --demo.
+
+    Warnings (one summary of the years' balance findings) are printed after the
+    figures, one line each, never across the progress bar.
+    """
     if args.demo:
         return demo()
+    from tqdm import tqdm
+
+    from .sources.wiod2013 import load_wiod2013
+
     countries = _countries(args.countries)
     years = _years(args.year)
-    tables = [load_wiod2013(years[0], path=args.path)]  # fail fast if the data is missing
-    print(MEASURE.format(sector=args.sector))
+    panel = load_wiod2013(years, path=args.path)
     rows = {}
-    for y in tqdm(years, desc="WIOD 2013", disable=len(years) == 1, file=sys.stderr):
-        t = tables.pop() if tables else load_wiod2013(y, path=args.path)
-        rows[y] = dva_shares(t, args.sector, countries)
+    with warnings.catch_warnings(record=True) as caught, panel.collecting():
+        first = panel[years[0]]  # fail fast if the data is missing
+        print(measure(args.sector))
+        for y in tqdm(years, desc="WIOD 2013", disable=len(years) == 1, file=sys.stderr):
+            rows[y] = dva_shares(first if y == years[0] else panel[y], args.sector, countries)
     width = max(len(c) for c in countries)
     print(f"{'':{width}} " + " ".join(f"{y:>7}" for y in years) + ("   study" if args.sector == "c14" else ""))
     for c in countries:
         study = STUDY.get(c) if args.sector == "c14" and years == [2011] else None
         line = f"{c:{width}} " + " ".join(f"{rows[y][c]:7.1f}" for y in years)
         print(line + (f"   {study:5.1f}" if study is not None else ""))
+    for w in caught:
+        print(f"gvcdecomp: {w.category.__name__}: {w.message}", file=sys.stderr)
     return 0
 
 
 def demo() -> int:
+    from .examples import tiny_table
+
     t = tiny_table()
     print(f"Demo on {t!r} (made-up numbers): DVA share of 'man' exports, %")
     for c, v in dva_shares(t, "man", list(t.countries)).items():
@@ -101,7 +118,10 @@ def demo() -> int:
 
 
 def check(args) -> int:
-    """Validate a table file and print a report of its balance and problems."""
+    """Validate a table file and print a report of its balance, known properties and problems."""
+    from .sources.registry import open_table
+    from .table import BalanceWarning
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -119,10 +139,15 @@ def check(args) -> int:
         print(f"  columns: largest gap {b['columns']['max_abs']:.6g} at {b['columns']['at']}")
     print(f"  negative value added: {b['negative_value_added']} column(s)")
     print(f"  condition number of I - A (1-norm): {cond:.4g}")
-    for w in caught:
-        if issubclass(w.category, BalanceWarning):
-            print(f"  warning: {w.message}")
-    print("  OK" if not caught else f"  OK with {len(caught)} warning(s)")
+    for note in t.notes:
+        print(f"  note: {note}")
+    # the balance findings from the table (a file already loaded in this process is
+    # not warned again), every other warning as caught
+    found = [d["message"] for d in t.diagnostics.values() if d.get("warn")]
+    found += [str(w.message) for w in caught if not issubclass(w.category, BalanceWarning)]
+    for message in found:
+        print(f"  warning: {message}")
+    print("  OK" if not found else f"  OK with {len(found)} warning(s)")
     return 0
 
 
@@ -180,9 +205,6 @@ def main(argv=None) -> int:
     kc.add_argument("--data", action="store_true", help="also delete the data files in the cache")
     kc.set_defaults(func=cache_clear)
     args = p.parse_args(argv)
-    # WIOD 2013 as rounded to whole millions differs from its published output in
-    # hundreds of small rows; the library warns, the report need not.
-    warnings.simplefilter("ignore", BalanceWarning)
     try:
         return args.func(args)
     except (GVCError, OSError) as e:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
 from .errors import LabelError, UnknownLabelError
-from .table import as_year, repeated
+from .table import KINDS, as_year, defer_warnings, repeated, warn_once
 
 
 class Panel(Mapping):
@@ -19,6 +20,13 @@ class Panel(Mapping):
     The keys are the years: a loaded table without a year gets its key, and
     one whose year differs from its key is a :class:`LabelError` (results are
     labelled with the table's year, so a mismatch would mislabel them).
+
+    Balance findings: years loaded inside :meth:`collecting` — as
+    :func:`~gvcdecomp.methods.decompose` and a loop over the panel do — give
+    no warning each but one :class:`~gvcdecomp.table.BalanceWarning` for all
+    of them after the loop, with counts per kind and the years affected. The
+    detail of each year loaded is kept in ``diagnostics[year]`` (the table's
+    ``diagnostics``) and its known properties in ``notes[year]``.
     """
 
     def __init__(self, years: Iterable[int], load: Callable, source: str):
@@ -28,6 +36,10 @@ class Panel(Mapping):
             raise LabelError(f"{source} panel: year(s) {dup} given twice")
         self._load = load
         self.source = source
+        #: Balance findings and known properties of each year loaded (see the class notes).
+        self.diagnostics: dict[int, dict] = {}
+        self.notes: dict[int, list[str]] = {}
+        self._collected: list[int] | None = None  # years loaded inside collecting()
 
     def __getitem__(self, year):
         if year not in self.years:
@@ -36,7 +48,11 @@ class Panel(Mapping):
                 f"({self.years[0]}–{self.years[-1]})" if self.years else "empty panel"
             )
         year = as_year(year)
-        table = self._load(year)
+        if self._collected is None:
+            table = self._load(year)
+        else:
+            with defer_warnings():
+                table = self._load(year)
         if table.year is None:
             table.year = year
         elif table.year != year:
@@ -44,16 +60,97 @@ class Panel(Mapping):
                 f"{self.source} panel: the table loaded for year {year} says it is of "
                 f"{table.year} ({table.source})"
             )
+        self.diagnostics[year], self.notes[year] = table.diagnostics, table.notes
+        if self._collected is not None:
+            self._collected.append(year)
         return table
 
+    def __contains__(self, year):
+        return year in self.years  # without loading the table (Mapping's default would)
+
     def __iter__(self):
-        return iter(self.years)
+        with self.collecting():  # a loop over the panel warns once, at its end
+            yield from self.years
+
+    def collecting(self, hold: bool = False) -> _Collecting:
+        """Context in which loaded years give no warning each, and on leaving one
+        :class:`~gvcdecomp.table.BalanceWarning` that summarises them all (once per
+        process for the same text). Nested contexts: the outermost summarises.
+
+        ``hold=True`` (for a loop of library code under a progress bar) also holds
+        every other warning raised inside and gives each distinct one after the
+        summary, so that none is printed across the bar.
+        """
+        return _Collecting(self, hold)
+
+    def summary(self, years=None) -> str:
+        """One line: what the balance checks found in ``years`` (default: every year
+        loaded so far), with counts per kind and the years affected; "" if nothing."""
+        years = sorted(set(self.diagnostics if years is None else years))
+        found: dict[str, dict[int, int]] = {}
+        for y in years:
+            for kind, d in self.diagnostics[y].items():
+                if d.get("warn"):
+                    found.setdefault(kind, {})[y] = len(d["rows"])
+        if not found:
+            return ""
+        parts = []
+        for kind, counts in found.items():
+            unit, what = KINDS.get(kind, ("row", f"({kind})"))
+            lo, hi = min(counts.values()), max(counts.values())
+            n = f"{lo}" if lo == hi else f"{lo}–{hi}"
+            parts.append(
+                f"{n} {unit}(s) {what} in {len(counts)} of {len(years)} years ({spans(counts)})"
+            )
+        return (
+            f"{self.source} panel, {len(years)} year(s) loaded ({spans(years)}): "
+            + "; ".join(parts) + " (details: panel.diagnostics[year])"
+        )  # fmt: skip
 
     def __len__(self):
         return len(self.years)
 
     def __repr__(self):
         return f"<Panel {self.source}: {len(self)} years {list(self.years)}>"
+
+
+class _Collecting:
+    # a class, not contextlib.contextmanager: the summary's stacklevel then finds
+    # the caller's line past frames of this package only
+    def __init__(self, panel: Panel, hold: bool):
+        self.panel, self.outermost = panel, False
+        self.held = warnings.catch_warnings(record=True) if hold else None
+
+    def __enter__(self):
+        self.outermost = self.panel._collected is None
+        if self.outermost:
+            self.panel._collected = []
+        self.record = self.held.__enter__() if self.held else None
+        return self.panel
+
+    def __exit__(self, *exc):
+        if self.held:
+            self.held.__exit__(*exc)
+        if self.outermost:
+            years, self.panel._collected = self.panel._collected, None
+            text = self.panel.summary(years) if years else ""
+            if text:
+                warn_once(text, (self.panel.source, "panel", text))
+        for w in {(w.category, str(w.message), w.filename, w.lineno): w for w in self.record or ()}.values():
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return False
+
+
+def spans(years) -> str:
+    """Years as runs: ``1995–1997, 2001``."""
+    years = sorted(years)
+    runs = []
+    for y in years:
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
 
 
 def check_same_labels(items, years=None) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import _collections_abc
+import contextvars
 import os
 import sys
 import unicodedata
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from functools import cached_property
 
 import numpy as np
@@ -32,6 +35,21 @@ MAX_MAGNITUDE = 1e150
 #: so that checking a table never allocates a temporary of its size.
 CHUNK_BYTES = 1 << 20
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# (the code's own file name: "<frozen _collections_abc>" when the module is frozen)
+_PASS_OVER = (_PACKAGE_DIR, _collections_abc.ItemsView.__iter__.__code__.co_filename)
+_USER_ARRAYS = "user-supplied arrays"
+#: Balance warnings already given in this process, by table source, year and
+#: text: a file reloaded, or read again from the parsed-table cache, is not warned twice.
+_WARNED: set[tuple] = set()
+#: True while a panel collects its tables' findings for one summary (see defer_warnings).
+_DEFER = contextvars.ContextVar("gvcdecomp_defer_balance_warnings", default=False)
+#: What each warned kind of finding counts, for summaries: (unit, description).
+KINDS = {
+    "negative_row_sums": ("row", "with a negative sum (negative final demand, no inputs; zero coefficients)"),
+    "output_gap": ("row", "differing from stored output beyond 0.1 % and the data's rounding"),
+    "inputs_reclassified": ("sector", "without output but buying inputs (counted as final use)"),
+    "negative_value_added": ("column", "with negative value added"),
+}
 
 
 class BalanceWarning(UserWarning):
@@ -97,9 +115,19 @@ class IOTable:
     arrays with masked cells, date/time and complex arrays are refused; values
     beyond ``MAX_MAGNITUDE`` (1e150) are refused as overflowing.
 
-    Balance warnings (:class:`BalanceWarning`) are one line with counts and
-    point at the caller's line; the full detail (every row concerned and its
-    value) is kept in ``diagnostics``.
+    resolution : float, optional
+        The values are stored cut to multiples of this (e.g. 1 for whole
+        millions, rounded or truncated), a known property of the source. Each
+        value of a row, and its stored output, is then off by less than
+        ``resolution``, so a gap ``|x_i - sum_j Z_ij - sum Y_i|`` below
+        ``resolution * (GN + G*K + 1)`` (one unit per value of the row) is
+        explained by it: such gaps are stated in ``notes`` and kept in
+        ``diagnostics["output_gap_rounding"]``, not warned; larger ones are.
+
+    Balance warnings (:class:`BalanceWarning`) are one line per table with
+    counts, point at the caller's line, and are given once per source file and
+    year in a process; the full detail (every row concerned and its value) is
+    kept in ``diagnostics``, and known properties of the data in ``notes``.
 
     Units are those of the data (WIOD: millions of US dollars, current prices).
     Raises :class:`~gvcdecomp.errors.TableError` subclasses on malformed input.
@@ -118,14 +146,19 @@ class IOTable:
         year: int | None = None,
         source: str | None = None,
         units: str = "units of the data",
+        resolution: float | None = None,
     ):
         self.countries = _labels(countries, "countries")
         self.sectors = _labels(sectors, "sectors")
         self.year = None if year is None else as_year(year, "year")
-        self.source = source or "user-supplied arrays"
+        self.source = source or _USER_ARRAYS
         self.units = units
-        #: What the balance checks found, by kind, in full (warnings give counts).
+        self.resolution = resolution
+        #: What the balance checks found, by kind, in full (warnings give counts):
+        #: ``rows``, ``values``, ``message`` and ``warn`` (False: a known property).
         self.diagnostics: dict[str, dict] = {}
+        #: Known properties of the data, stated once here rather than warned on each load.
+        self.notes: list[str] = []
         # Country groups every method applies unless given groups= (OECD ICIO:
         # the China/Mexico processing splits merged back); loaders set it.
         self.default_groups: dict[str, list[str]] = {}
@@ -182,6 +215,7 @@ class IOTable:
         self._zero_roundoff(x, zabs_row + _abs_sums(Yf)[0] + zabs_col)
         self.x = x
         self._check_output(rowsum, zabs_col)
+        self._warn()
 
     # -- construction helpers -------------------------------------------------
     @property
@@ -264,19 +298,7 @@ class IOTable:
         if not (x > 0).any():
             raise OutputError(f"{self._name}: gross output is zero in every row")
         if self.x_stored is not None:
-            diff = np.abs(self.x_stored - rowsum)
-            gap = (diff > OUTPUT_GAP_WARN * np.abs(self.x_stored)) & (diff > 1e-9)
-            if gap.any():
-                rows = np.flatnonzero(gap)
-                ref = np.abs(self.x_stored[rows])
-                rel = diff[rows] / np.where(ref > 0, ref, np.abs(rowsum[rows]))
-                i = rows[np.argmax(rel)]
-                self._note(
-                    "output_gap", rows, (rowsum - self.x_stored)[rows],
-                    f"{rows.size} row(s) differ from stored output by more than "
-                    f"{OUTPUT_GAP_WARN:.1%}, largest {rel.max():.2%} at {self.row_labels[i]}; "
-                    f"the model uses {'row sums' if self.output == 'rowsum' else 'stored output'}",
-                )  # fmt: skip
+            self._check_gap(rowsum)
         self._reclassify_inputs_without_output(zabs_col)
         va = self.value_added
         neg = np.flatnonzero((va < -1e-9 * np.maximum(self.x, 1.0)) & (zabs_col > 0))
@@ -287,6 +309,55 @@ class IOTable:
                 f"intermediate inputs exceed gross output (negative value added) in "
                 f"{neg.size} column(s), lowest {self.row_labels[i]}={va[i]:g}",
             )  # fmt: skip
+
+    def _check_gap(self, rowsum):
+        """Note rows whose stored output differs from the row sum by more than
+        ``OUTPUT_GAP_WARN``; those within what ``resolution`` explains are not warned."""
+        gap = rowsum - self.x_stored
+        rows = np.flatnonzero(
+            (np.abs(gap) > OUTPUT_GAP_WARN * np.abs(self.x_stored)) & (np.abs(gap) > 1e-9)
+        )
+        if not rows.size:
+            return
+        uses = "row sums" if self.output == "rowsum" else "stored output"
+        if self.resolution:
+            bound = self.resolution * (self.n + self.Y.shape[1] * self.Y.shape[2] + 1)
+            known = rows[np.abs(gap[rows]) < bound]
+            rows = rows[np.abs(gap[rows]) >= bound]
+            if known.size:
+                text = (
+                    f"values are multiples of {self.resolution:g} ({self.units}), rounded or "
+                    f"truncated: {known.size} row(s) differ from stored output by more than "
+                    f"{OUTPUT_GAP_WARN:.1%}, by {np.abs(gap[known]).max():g} at most (below "
+                    f"{bound:g}, one unit per value of the row), {self._largest_gap(known, rowsum)}; "
+                    f"the model uses {uses}"
+                )  # fmt: skip
+                self._note("output_gap_rounding", known, gap[known], text, warn=False)
+                self.notes.append(f"{text} (rows: table.diagnostics['output_gap_rounding'])")
+            if not rows.size:
+                return
+            beyond = f"more than rounding to {self.resolution:g} explains (>= {bound:g})"
+        else:
+            beyond = f"more than {OUTPUT_GAP_WARN:.1%}"
+        self._note(
+            "output_gap", rows, gap[rows],
+            f"{rows.size} row(s) differ from stored output by {beyond}, "
+            f"{self._largest_gap(rows, rowsum)}; the model uses {uses}",
+        )  # fmt: skip
+
+    def _largest_gap(self, rows, rowsum) -> str:
+        """The largest relative gap among ``rows`` with the values behind it, and the
+        largest gap in value when that is another row (a 100 % gap of a tiny row says little)."""
+        stored, gap = self.x_stored[rows], (rowsum - self.x_stored)[rows]
+        rel = np.abs(gap) / np.where(stored != 0, np.abs(stored), np.abs(rowsum[rows]))
+        i, j = int(np.argmax(rel)), int(np.argmax(np.abs(gap)))
+        text = (
+            f"largest {rel[i]:.2%} at {self.row_labels[rows[i]]} "
+            f"(stored {stored[i]:g}, row sum {rowsum[rows[i]]:g})"
+        )
+        if j != i:
+            text += f", largest in value {abs(gap[j]):g} at {self.row_labels[rows[j]]} ({rel[j]:.2%})"
+        return text
 
     def _reclassify_inputs_without_output(self, zabs_col):
         # Inputs bought by a sector with no output cannot enter A (x_j = 0), and
@@ -308,18 +379,29 @@ class IOTable:
             f"those inputs are counted as final use ({self.fd_categories[-1]}) of the buying country",
         )  # fmt: skip
 
-    def _note(self, kind: str, rows, values, message: str):
-        """Keep the detail in ``diagnostics`` and warn once, in one line, at the caller."""
+    def _note(self, kind: str, rows, values, message: str, warn: bool = True):
+        """Keep a finding in ``diagnostics``, in full; ``warn``: part of the warning."""
         self.diagnostics[kind] = {
             "rows": [self.row_labels[i] for i in rows],
             "values": np.asarray(values, dtype=float).tolist(),
             "message": message,
+            "warn": warn,
         }
-        warnings.warn(
-            f"{self._name}: {message} (details: table.diagnostics[{kind!r}])",
-            BalanceWarning,
-            stacklevel=caller_stacklevel(),
-        )
+
+    def _warn(self):
+        """One :class:`BalanceWarning` for every warned finding, at the caller's line,
+        once per source and year in a process; none while a panel collects them."""
+        found = [d["message"] for d in self.diagnostics.values() if d.get("warn")]
+        if not found:
+            return
+        text = f"{self._name}: {'; '.join(found)} (details: table.diagnostics)"
+        if self.source == _USER_ARRAYS:  # arrays, not a file: every table is new
+            if not _DEFER.get():
+                warnings.warn(text, BalanceWarning, stacklevel=caller_stacklevel())
+        elif _DEFER.get():  # summarised by the panel: a later single load is not warned
+            _WARNED.add((self.source, self.year, text))
+        else:
+            warn_once(text, (self.source, self.year, text))
 
     # -- shape and labels -------------------------------------------------------
     @property
@@ -485,11 +567,33 @@ def as_year(year, what: str = "year") -> int:
     raise LabelError(f"{what} must be an integer, got {year!r}")
 
 
+@contextmanager
+def defer_warnings():
+    """Tables built inside give no :class:`BalanceWarning`; their findings stay in
+    ``diagnostics`` for the caller to summarise (:meth:`gvcdecomp.panel.Panel.collecting`)."""
+    token = _DEFER.set(True)
+    try:
+        yield
+    finally:
+        _DEFER.reset(token)
+
+
+def warn_once(text: str, key) -> None:
+    """A :class:`BalanceWarning` at the caller's line, unless ``key`` was warned before."""
+    if key not in _WARNED:
+        _WARNED.add(key)
+        warnings.warn(text, BalanceWarning, stacklevel=caller_stacklevel())
+
+
 def caller_stacklevel() -> int:
     """``stacklevel`` for a warning raised in gvcdecomp, pointing at the first
-    frame outside the package: the user's line that called the library."""
+    frame outside the package: the user's line that called the library.
+
+    Frames of the Mapping views (``panel.items()`` calls the panel's iterator)
+    are passed over too; at the outermost frame the search stops.
+    """
     frame, level = sys._getframe(1), 1  # 1: the function calling warnings.warn
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PASS_OVER):
         frame, level = frame.f_back, level + 1
     return level
 
@@ -497,9 +601,17 @@ def caller_stacklevel() -> int:
 def _labels(seq, what) -> tuple[str, ...]:
     if isinstance(seq, str) or not isinstance(seq, Sequence | np.ndarray):
         raise LabelError(f"{what} must be a sequence of codes, got {type(seq).__name__}")
+    # a missing value (None, NaN, pd.NA, NaT) would become the code 'None', 'nan', ...
+    missing = [i for i, s in enumerate(seq)
+               if not isinstance(s, str) and str(s) in ("None", "nan", "<NA>", "NaT")]  # fmt: skip
+    if missing:
+        raise LabelError(f"{what} has a missing code (None/NaN) at position {missing[0]}")
     labels = tuple(str(s) for s in seq)
     if not labels:
         raise LabelError(f"{what} is empty")
+    blank = [i for i, lab in enumerate(labels) if not lab.strip()]
+    if blank:
+        raise LabelError(f"{what} has a blank code at position {blank[0]}")
     control = [lab for lab in labels if any(unicodedata.category(ch) == "Cc" for ch in lab)]
     if control:
         raise LabelError(
@@ -509,6 +621,14 @@ def _labels(seq, what) -> tuple[str, ...]:
     dup = repeated(labels)
     if dup:
         raise LabelError(f"{what} has duplicated codes: {', '.join(sorted(dup))}")
+    # codes that print the same but differ ('C0' and 'C0 ', 'Å' composed and decomposed)
+    alike = repeated(unicodedata.normalize("NFKC", lab).strip() for lab in labels)
+    if alike:
+        same = [repr(lab) for lab in labels if unicodedata.normalize("NFKC", lab).strip() in alike]
+        raise LabelError(
+            f"{what} has codes that differ only by surrounding blanks or Unicode form: "
+            + ", ".join(same[:6])
+        )
     return labels
 
 
