@@ -5,6 +5,7 @@ import shutil
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 from conftest import random_table
@@ -133,3 +134,27 @@ def test_format_error_message_is_its_first_sentence(tmp_path):
     with pytest.raises(gd.OptionError) as e:
         save_result(xr.Dataset({"a": ("i", data)}), tmp_path / "r.nc")
     assert str(e.value).endswith("(could not safely cast array from int64 to int32.)")
+
+
+# -- labels that are not what they seem ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "codes, match",
+    [([None, "B", "C"], "missing code"), ([float("nan"), "B", "C"], "missing code"),
+     (["A", np.float32("nan"), "C"], "missing code"), ([pd.NA, "B", "C"], "missing code"),
+     (["", "B", "C"], "blank code"), (["  ", "B", "C"], "blank code"),
+     (["C0", "C0 ", "C"], "differ only by surrounding blanks or Unicode form"),
+     (["\u00c5", "A\u030a", "C"], "differ only by surrounding blanks or Unicode form")],
+)  # fmt: skip
+def test_missing_blank_and_lookalike_codes_are_refused(codes, match):
+    # before: None became the country 'None', NaN 'nan', and look-alikes two countries
+    t = random_table(3, 2)
+    with pytest.raises(gd.LabelError, match=f"countries has .*{match}"):
+        gd.IOTable(t.Z, t.Y, codes, t.sectors, t.fd_categories)
+
+
+def test_codes_that_merely_look_missing_as_text_are_kept():
+    t = random_table(3, 2)
+    codes = ("nan", "None", "<NA>")  # strings given as such are codes like any other
+    assert gd.IOTable(t.Z, t.Y, list(codes), t.sectors, t.fd_categories).countries == codes
