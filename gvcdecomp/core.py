@@ -437,8 +437,8 @@ def _factor(M: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray, float]:
     condition number of M estimated by ``gecon``.
     """
     col = np.zeros(M.shape[1])  # 1-norm of M = inf-norm of M.T, by row blocks (no |M| copy)
-    for lo in range(0, M.shape[0], 256):
-        col += np.abs(M[lo : lo + 256]).sum(axis=0)
+    for lo in range(0, M.shape[0], 64):
+        col += np.abs(M[lo : lo + 64]).sum(axis=0)
     anorm = col.max() if col.size else 0.0
     lu, piv, info = lapack.dgetrf(M.T, overwrite_a=True)
     if info > 0:

@@ -102,42 +102,8 @@ def wwz(table, groups=None) -> xr.Dataset:
     R = c.regions(groups)
     n, G, owner, rows = c.n, R.G, R.owner, np.arange(c.n)
     Yc = R.columns(table.Yc)  # Y^{ts}: final demand by destination region
-
-    ydom = Yc[rows, owner]  # Y^{tt}
-    yall = Yc.sum(axis=1)  # Y^{t*}
-    yexp = yall - ydom  # final exports Σ_{u≠t} Y^{tu}
     E = R.exports(table)
-    E_tot = E.sum(axis=1)  # E^{r*}
-
-    # Σ_t B^{rt} Y^{ts}, B^{rs} Y^{ss} and B^{rs} Σ_{t≠s} Y^{st}: one solve, 3G' columns
-    rhs = np.hstack([Yc, R.indicator(ydom).T, R.indicator(yexp).T])
-    BY, P_dom, P_exp = np.split(c.solve(rhs), 3, axis=1)
-    BdY = R.diag_times(Yc)  # B^{rr} Y^{rs}
-    BdYdom = BdY[rows, owner]  # B^{rr} Y^{rr}
-    BdYall = BdY.sum(axis=1)  # B^{rr} Y^{r*}
-    B_ydom = P_dom.sum(axis=1)  # Σ_t B^{rt} Y^{tt}
-    BYall = BY.sum(axis=1)  # Σ_t B^{rt} Y^{t*}: x only when x is the row sums
-
-    # W[s, j, k]: entry j (a row of region r) of the vector that A^{sr} multiplies
-    # in term k for the pair (s, r).
-    ones = np.ones((G, 1))
-    W = np.stack(
-        [
-            ones * BdYdom,  # DVA_INT
-            (B_ydom - BdYdom) - P_dom.T,  # DVA_INTrexI1
-            (BdYall - BdYdom) - BdY.T,  # DVA_INTrexF
-            (BYall - B_ydom - BdYall + BdYdom) - P_exp.T - BY.T + BdY.T + P_dom.T,  # DVA_INTrexI2
-            P_dom.T,  # RDV_INT
-            BdY.T,  # RDV_FIN
-            (BY - BdY - P_dom).T,  # RDV_FIN2
-            P_exp.T,  # DDC_FIN
-            ones * table.x,  # DDC_INT: A^{sr} X^r with the table's gross output
-            ones * R.local_times(ydom),  # *_INT: L^{rr} Y^{rr}
-            ones * R.local_times(E_tot),  # *DC: L^{rr} E^{r*}
-        ],
-        axis=-1,
-    )
-    AW = pair_products(c.engine, W, owner, G)  # (GN, G', K)
+    AW = _products(table, R, Yc, E)  # (GN, G', K)
 
     vsbss = R.vb[owner, rows][:, None]  # V^s B^{ss}
     vslss = np.empty(n)  # V^s L^{ss}
@@ -174,6 +140,50 @@ def wwz(table, groups=None) -> xr.Dataset:
     terms["gap"] = terms["gexp"] - sum(terms[k] for k in TERMS)
     ds = bilateral_dataset(table, terms, R.names, method="wwz", reference=REFERENCE, groups=groups)
     return with_gap(ds, ("sector", "importer"))
+
+
+def _products(table, R, Yc, E):
+    """``A^{sr} W_k`` for the K = 11 vectors W_k of the terms: (GN, G', K).
+
+    A function of its own so that its (GN, G') and (G', GN, K) temporaries are
+    freed before the terms are formed.
+    """
+    c = table.core
+    G, owner, rows = R.G, R.owner, np.arange(c.n)
+    ydom = Yc[rows, owner]  # Y^{tt}
+    yall = Yc.sum(axis=1)  # Y^{t*}
+    yexp = yall - ydom  # final exports Σ_{u≠t} Y^{tu}
+    E_tot = E.sum(axis=1)  # E^{r*}
+
+    # Σ_t B^{rt} Y^{ts}, B^{rs} Y^{ss} and B^{rs} Σ_{t≠s} Y^{st}: one solve, 3G' columns
+    rhs = np.hstack([Yc, R.indicator(ydom).T, R.indicator(yexp).T])
+    BY, P_dom, P_exp = np.split(c.solve(rhs), 3, axis=1)
+    BdY = R.diag_times(Yc)  # B^{rr} Y^{rs}
+    BdYdom = BdY[rows, owner]  # B^{rr} Y^{rr}
+    BdYall = BdY.sum(axis=1)  # B^{rr} Y^{r*}
+    B_ydom = P_dom.sum(axis=1)  # Σ_t B^{rt} Y^{tt}
+    BYall = BY.sum(axis=1)  # Σ_t B^{rt} Y^{t*}: x only when x is the row sums
+
+    # W[s, j, k]: entry j (a row of region r) of the vector that A^{sr} multiplies
+    # in term k for the pair (s, r).
+    ones = np.ones((G, 1))
+    W = np.stack(
+        [
+            ones * BdYdom,  # DVA_INT
+            (B_ydom - BdYdom) - P_dom.T,  # DVA_INTrexI1
+            (BdYall - BdYdom) - BdY.T,  # DVA_INTrexF
+            (BYall - B_ydom - BdYall + BdYdom) - P_exp.T - BY.T + BdY.T + P_dom.T,  # DVA_INTrexI2
+            P_dom.T,  # RDV_INT
+            BdY.T,  # RDV_FIN
+            (BY - BdY - P_dom).T,  # RDV_FIN2
+            P_exp.T,  # DDC_FIN
+            ones * table.x,  # DDC_INT: A^{sr} X^r with the table's gross output
+            ones * R.local_times(ydom),  # *_INT: L^{rr} Y^{rr}
+            ones * R.local_times(E_tot),  # *DC: L^{rr} E^{r*}
+        ],
+        axis=-1,
+    )
+    return pair_products(c.engine, W, owner, G)
 
 
 def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
