@@ -7,6 +7,7 @@ import sys
 import pytest
 
 import gvcdecomp as gd
+from gvcdecomp import table
 from gvcdecomp.cli import STUDY, main
 from gvcdecomp.errors import FileFormatError, OptionError
 from gvcdecomp.sources.paths import cache_dir
@@ -21,10 +22,17 @@ def test_reproduce_prints_study_figures(wiod2013_dir, capsys):
         assert re.findall(r"\d+\.\d", line) == [f"{value:.1f}"] * 2  # reproduced, then the study's
 
 
-def test_reproduce_several_years_and_countries(wiod2013_dir, capsys):
+@pytest.mark.filterwarnings("default::gvcdecomp.table.BalanceWarning")  # pyproject ignores it
+def test_reproduce_several_years_and_countries(wiod2013_dir, capsys, monkeypatch):
+    monkeypatch.setattr(table, "_WARNED", set())  # as in a new process
     assert main(["reproduce", "--path", str(wiod2013_dir), "--year", "2010-2011", "--countries", "KOR,TWN"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "2010" in out and "2011" in out and out.count("KOR") == 1
+    # one summary line of the years' warnings, after the progress bar, the truncation not warned
+    (line,) = [w for w in err.splitlines() if "Warning" in w]
+    assert line.startswith("gvcdecomp: BalanceWarning: wiod2013 panel, 2 year(s) loaded (2010–2011): ")
+    assert "with negative value added in 2 of 2 years" in line and "stored output" not in line
+    assert err.index(line) > err.rindex("2/2")
 
 
 def one_error_line(capsys, *expected: str) -> str:
@@ -133,6 +141,14 @@ def test_check_reports_balance_and_warnings(wiod2013_dir, capsys):
     out = capsys.readouterr().out
     assert "41 countries x 35 sectors" in out and "condition number" in out
     assert "no output" in out and "LVA_c24" in out  # the reclassified inputs are reported
+    # the truncation is a note; the warnings are listed and counted, also on a second run
+    # (the library warns once per file, the report always)
+    notes = [line for line in out.splitlines() if line.startswith("  note: ")]
+    assert any("truncated toward zero" in n for n in notes)
+    listed = [line for line in out.splitlines() if line.startswith("  warning: ")]
+    assert len(listed) == 2 and f"OK with {len(listed)} warning(s)" in out
+    assert main(["check", str(wiod2013_dir / "wiot_2002.RData")]) == 0
+    assert capsys.readouterr().out == out
 
 
 def test_check_fails_on_bad_files(tmp_path, capsys):
