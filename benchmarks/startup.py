@@ -66,8 +66,8 @@ def costliest_imports(tree: Path, k: int = 8) -> list[tuple[float, str]]:
         if m:
             top = m.group(2).split(".")[0]
             most[top] = max(most.get(top, 0.0), int(m.group(1)) / 1e6)
-    ranked = sorted(((s, n) for n, s in most.items() if n not in ("gvcdecomp", "site")), reverse=True)
-    return ranked[:k]
+    ranked = sorted((s, n) for n, s in most.items() if n not in ("gvcdecomp", "site"))
+    return ranked[::-1][:k]
 
 
 def main(argv=None) -> None:
@@ -82,14 +82,15 @@ def main(argv=None) -> None:
                                      check=True, capture_output=True).stdout  # fmt: skip
             subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
             trees, names = [Path(tmp), REPO], [args.before, "now"]
-        print(f"least of {args.repeat} runs, seconds; load average {os.getloadavg()[0]:.2f} at start")
+        load = os.getloadavg()[0]
+        print(f"least of {args.repeat} runs, seconds; load average {load:.2f} at start")
         print(f"  {'':<34}" + "".join(f"{n:>12}" for n in names))
         for label, cmd in COMMANDS.items():
             times = least_times(cmd, trees, args.repeat)
             print(f"  {label:<34}" + "".join(f"{t:12.3f}" for t in times))
         print(f"load average {os.getloadavg()[0]:.2f} at end")
         for name, tree in zip(names, trees):
-            print(f"costliest packages imported by `import gvcdecomp` ({name}; cumulative s, one run):")
+            print(f"costliest imports of `import gvcdecomp` ({name}; cumulative s, one run):")
             for seconds, package in costliest_imports(tree):
                 print(f"  {package:<34}{seconds:12.3f}")
 

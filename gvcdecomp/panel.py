@@ -119,24 +119,26 @@ class _Collecting:
     # the caller's line past frames of this package only
     def __init__(self, panel: Panel, hold: bool):
         self.panel, self.outermost = panel, False
-        self.held = warnings.catch_warnings(record=True) if hold else None
+        self.catcher = warnings.catch_warnings(record=True) if hold else None
 
     def __enter__(self):
         self.outermost = self.panel._collected is None
         if self.outermost:
             self.panel._collected = []
-        self.record = self.held.__enter__() if self.held else None
+        self.record = self.catcher.__enter__() if self.catcher else None
         return self.panel
 
     def __exit__(self, *exc):
-        if self.held:
-            self.held.__exit__(*exc)
+        if self.catcher:
+            self.catcher.__exit__(*exc)
         if self.outermost:
             years, self.panel._collected = self.panel._collected, None
             text = self.panel.summary(years) if years else ""
             if text:
                 warn_once(text, (self.panel.source, "panel", text))
-        for w in {(w.category, str(w.message), w.filename, w.lineno): w for w in self.record or ()}.values():
+        held = self.record or ()
+        distinct = {(w.category, str(w.message), w.filename, w.lineno): w for w in held}
+        for w in distinct.values():
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return False
 

@@ -45,7 +45,9 @@ _WARNED: set[tuple] = set()
 _DEFER = contextvars.ContextVar("gvcdecomp_defer_balance_warnings", default=False)
 #: What each warned kind of finding counts, for summaries: (unit, description).
 KINDS = {
-    "negative_row_sums": ("row", "with a negative sum (negative final demand, no inputs; zero coefficients)"),
+    "negative_row_sums": (
+        "row", "with a negative sum (negative final demand, no inputs; zero coefficients)"
+    ),
     "output_gap": ("row", "differing from stored output beyond 0.1 % and the data's rounding"),
     "inputs_reclassified": ("sector", "without output but buying inputs (counted as final use)"),
     "negative_value_added": ("column", "with negative value added"),
@@ -329,8 +331,8 @@ class IOTable:
                     f"values are multiples of {self.resolution:g} ({self.units}), rounded or "
                     f"truncated: {known.size} row(s) differ from stored output by more than "
                     f"{OUTPUT_GAP_WARN:.1%}, by {np.abs(gap[known]).max():g} at most (below "
-                    f"{bound:g}, one unit per value of the row), {self._largest_gap(known, rowsum)}; "
-                    f"the model uses {uses}"
+                    f"{bound:g}, one unit per value of the row), "
+                    f"{self._largest_gap(known, rowsum)}; the model uses {uses}"
                 )  # fmt: skip
                 self._note("output_gap_rounding", known, gap[known], text, warn=False)
                 self.notes.append(f"{text} (rows: table.diagnostics['output_gap_rounding'])")
@@ -356,7 +358,8 @@ class IOTable:
             f"(stored {stored[i]:g}, row sum {rowsum[rows[i]]:g})"
         )
         if j != i:
-            text += f", largest in value {abs(gap[j]):g} at {self.row_labels[rows[j]]} ({rel[j]:.2%})"
+            where = self.row_labels[rows[j]]
+            text += f", largest in value {abs(gap[j]):g} at {where} ({rel[j]:.2%})"
         return text
 
     def _reclassify_inputs_without_output(self, zabs_col):

@@ -25,7 +25,8 @@ def fresh(code: str, **env) -> str:
 
 def imported(code: str) -> list[str]:
     """The heavy packages loaded once ``code`` has run."""
-    out = fresh(code + f"\nimport sys, json; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    listed = f"[m for m in {HEAVY!r} if m in sys.modules]"
+    out = fresh(f"{code}\nimport sys, json; print(json.dumps({listed}))")
     return json.loads(out.splitlines()[-1])
 
 
@@ -34,7 +35,7 @@ def test_import_loads_no_heavy_package():
 
 
 def test_help_loads_no_heavy_package():
-    code = "from gvcdecomp.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    code = "from gvcdecomp.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n  pass"
     assert imported(code) == []
 
 
@@ -69,9 +70,8 @@ def test_unknown_name_is_an_attribute_error():
 
 def test_numba_cache_dir_is_set_before_numba_is_first_imported(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
-    run = subprocess.run(
-        [sys.executable, "-c", "import gvcdecomp as gd; gd.decompose; import numba; print(numba.config.CACHE_DIR)"],
-        capture_output=True, text=True, timeout=300, env={**env, "XDG_CACHE_HOME": str(tmp_path)},
-    )  # fmt: skip
+    code = "import gvcdecomp as gd; gd.decompose; import numba; print(numba.config.CACHE_DIR)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, env={**env, "XDG_CACHE_HOME": str(tmp_path)})  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert run.stdout.split()[-1] == str(tmp_path / "gvcdecomp" / "numba")
