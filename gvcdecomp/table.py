@@ -90,6 +90,14 @@ class IOTable:
         Where the data came from (file, release), kept in result attributes.
     units : str, optional
         Units of the flows, e.g. ``"millions of US dollars, current prices"``.
+    resolution : float, optional
+        The values are stored cut to multiples of this (e.g. 1 for whole
+        millions, rounded or truncated), a known property of the source. Each
+        value of a row, and its stored output, is then off by less than
+        ``resolution``, so a gap ``|x_i - sum_j Z_ij - sum Y_i|`` below
+        ``resolution * (GN + G*K + 1)`` (one unit per value of the row) is
+        explained by it: such gaps are stated in ``notes`` and kept in
+        ``diagnostics["output_gap_rounding"]``, not warned; larger ones are.
 
     Notes
     -----
@@ -116,15 +124,6 @@ class IOTable:
     ``Y`` copied first, so the caller's arrays are never modified. Masked
     arrays with masked cells, date/time and complex arrays are refused; values
     beyond ``MAX_MAGNITUDE`` (1e150) are refused as overflowing.
-
-    resolution : float, optional
-        The values are stored cut to multiples of this (e.g. 1 for whole
-        millions, rounded or truncated), a known property of the source. Each
-        value of a row, and its stored output, is then off by less than
-        ``resolution``, so a gap ``|x_i - sum_j Z_ij - sum Y_i|`` below
-        ``resolution * (GN + G*K + 1)`` (one unit per value of the row) is
-        explained by it: such gaps are stated in ``notes`` and kept in
-        ``diagnostics["output_gap_rounding"]``, not warned; larger ones are.
 
     Balance warnings (:class:`BalanceWarning`) are one line per table with
     counts, point at the caller's line, and are given once per source file and
