@@ -53,6 +53,8 @@ def _years(spec: str) -> list[int]:
             years = [int(y) for y in spec.split(",")]
     except ValueError:
         raise OptionError(f"--year takes YYYY, YYYY,YYYY or YYYY-YYYY, not {spec!r}") from None
+    if not all(1000 <= y <= 9999 for y in ((a, b) if "-" in spec else years)):
+        raise OptionError(f"--year {spec}: years have four digits (YYYY)")  # bounds any range
     if "-" in spec:
         if a > b:
             raise OptionError(f"--year {spec}: the range runs backwards (write {b}-{a})")

@@ -1,6 +1,7 @@
 """Downloads into the cache, against a local HTTP server on 127.0.0.1 (no network)."""
 
 import hashlib
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -14,7 +15,7 @@ from test_wiod2016 import make_table, write_rdata
 import gvcdecomp as gd
 from gvcdecomp.cli import STUDY, dva_shares
 from gvcdecomp.errors import DataNotFoundError, FileFormatError, OptionError
-from gvcdecomp.sources import download, registry, wiod2016
+from gvcdecomp.sources import download, paths, registry, wiod2016
 from gvcdecomp.sources.download import fetch
 from gvcdecomp.sources.paths import cache_dir
 
@@ -308,3 +309,100 @@ def test_mirror_may_be_a_folder_url(wiod2013_dir, monkeypatch):
     t = gd.load_wiod2013(2010, download=True)
     assert (cache_dir() / "wiod2013" / "wiot_2010.RData").read_bytes() == (wiod2013_dir / "wiot_2010.RData").read_bytes()
     assert t.year == 2010
+
+
+# -- environment given by hand: every bad value is one clear library error -------------
+
+
+@pytest.mark.parametrize("value", ["false", "False", "no", "OFF", " 0 "])
+def test_offline_spelled_as_false_allows_downloads(server, monkeypatch, value):
+    monkeypatch.setenv("GVCDECOMP_OFFLINE", value)
+    assert not download.offline()
+    fetch("wiod2016", "bundle.zip", server.url + "/data/bundle.zip", sha256(PAYLOAD), progress=False)
+    assert server.requests == ["/data/bundle.zip"]
+
+
+def test_offline_message_quotes_the_value_given(monkeypatch):
+    monkeypatch.setenv("GVCDECOMP_OFFLINE", "yes")
+    with pytest.raises(DataNotFoundError, match="GVCDECOMP_OFFLINE=yes"):
+        gd.load_wiod2013(2011)
+
+
+@pytest.mark.parametrize("mirror", ["http://[::1", "/srv/mirror", "127.0.0.1:8000", "ftp://x"])
+def test_a_mirror_that_is_no_url_names_the_variable(server, monkeypatch, mirror):
+    monkeypatch.setenv("GVCDECOMP_MIRROR", mirror)
+    with pytest.raises(OptionError, match=f"GVCDECOMP_MIRROR={re.escape(mirror)}.*file://") as e:
+        gd.load_wiod2013(2011)
+    assert "\n" not in str(e.value) and folder_names() == []
+
+
+@pytest.mark.parametrize("timeout", ["1e20", "1e10", 1e300])
+def test_a_timeout_too_large_for_the_system_is_refused(server, monkeypatch, timeout):
+    """1e20 s overflowed socket.settimeout (raw OverflowError)."""
+    monkeypatch.setenv("GVCDECOMP_TIMEOUT", str(timeout))
+    with pytest.raises(OptionError, match="GVCDECOMP_TIMEOUT.*at most"):
+        fetch("wiod2016", "bundle.zip", server.url + "/data/bundle.zip", sha256(PAYLOAD), progress=False)
+    assert server.requests == []
+
+
+def test_a_timeout_names_the_variable_that_sets_it(server, monkeypatch):
+    monkeypatch.setenv("GVCDECOMP_TIMEOUT", "0.2")
+    with pytest.raises(DataNotFoundError, match=r"no answer within 0.2 s \(GVCDECOMP_TIMEOUT\)"):
+        fetch("wiod2016", "bundle.zip", server.url + "/silent/data/bundle.zip", sha256(PAYLOAD),
+              progress=False)  # fmt: skip
+
+
+def test_an_html_page_served_for_the_file_is_named_as_such(server, monkeypatch):
+    """A mirror or proxy answering 200 with an error page: refused, and said to be a web page."""
+    server.files["/wiod2013/wiot_2011.RData"] = b"<!DOCTYPE html><html><body>Please log in</body></html>"
+    monkeypatch.setenv("GVCDECOMP_MIRROR", server.url)
+    with pytest.raises(FileFormatError, match="an HTML page, not the data file.*not kept"):
+        gd.load_wiod2013(2011)
+    assert folder_names("wiod2013") == []
+
+
+# -- where the per-user cache is -------------------------------------------------------
+
+
+def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path):
+    """The XDG spec: relative paths in XDG_* are invalid and ignored (else the cache moves with the cwd)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / ".cache" / "gvcdecomp"
+
+
+@pytest.mark.parametrize("home", [None, "", "relative"])
+def test_without_a_usable_home_the_account_home_is_used(monkeypatch, home):
+    import pwd
+
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    if home is None:
+        monkeypatch.delenv("HOME", raising=False)
+    else:
+        monkeypatch.setenv("HOME", home)
+    assert cache_dir() == Path(pwd.getpwuid(os.getuid()).pw_dir) / ".cache" / "gvcdecomp"
+
+
+def test_no_home_at_all_is_a_clear_error_and_import_still_works(monkeypatch, tmp_path):
+    """A container user with no HOME and no passwd entry: `import gvcdecomp` raised RuntimeError."""
+    import pwd
+
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: (_ for _ in ()).throw(KeyError(uid)))
+    with pytest.raises(DataNotFoundError, match="no per-user cache folder.*set XDG_CACHE_HOME"):
+        cache_dir()
+    with pytest.raises(DataNotFoundError, match="set XDG_CACHE_HOME"):
+        gd.load_wiod2013(2011)  # nowhere to download to
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    paths.use_numba_cache_dir()  # at import: leaves numba's own default, raises nothing
+    assert "NUMBA_CACHE_DIR" not in os.environ
+    monkeypatch.setenv("GVCDECOMP_DATA_DIR", str(require_data("wiod2013").parent))
+    assert paths.find_file("wiod2013", [r"wiot_2011\.rdata"]).name == "wiot_2011.RData"
+
+
+def test_a_cache_folder_that_cannot_be_made_says_which_variable_moves_it(monkeypatch, tmp_path):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    with pytest.raises(DataNotFoundError, match="cannot write.*set XDG_CACHE_HOME"):
+        gd.load_wiod2013(2011)

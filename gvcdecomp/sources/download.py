@@ -13,12 +13,12 @@ timeout-long window.
 Environment:
 
 - ``GVCDECOMP_OFFLINE=1`` forbids every download; the error then says what to
-  fetch and where to put it.
+  fetch and where to put it (``0``, ``false``, ``no``, ``off`` or empty: allowed).
 - ``GVCDECOMP_MIRROR=<base URL>`` fetches ``<base>/<source>/<file>`` instead of
   the publisher's URL (an institutional mirror, an air-gapped site, the tests);
   the file is checked against the same digest.
 - ``GVCDECOMP_TIMEOUT=<seconds>``: the connect, read and stall timeout
-  (default 30).
+  (default 30, at most a day).
 
 WIOD 2013 and the per-year long-run WIOD files are fetched on first use from
 copies pinned to a commit (:data:`ORIGINS`); their sizes and SHA-256 digests
@@ -52,6 +52,10 @@ MIRROR_VAR = "GVCDECOMP_MIRROR"
 TIMEOUT_VAR = "GVCDECOMP_TIMEOUT"
 #: Seconds to wait for a connection, for the next byte, and length of the stall window.
 DEFAULT_TIMEOUT = 30.0
+#: A day: longer is no stall limit, and much longer overflows the socket's timer.
+MAX_TIMEOUT = 86400.0
+#: Values of ``GVCDECOMP_OFFLINE`` that leave downloads on.
+NOT_OFFLINE = ("", "0", "false", "no", "off")
 #: Bytes a second, averaged over a timeout-long window, below which a transfer is stalled.
 MIN_RATE = 1024
 #: Digest prefixes accepted in ``sha256=`` besides a bare SHA-256 hex digest.
@@ -98,8 +102,13 @@ def pinned(source: str) -> dict[str, Pinned]:
 
 
 def offline() -> bool:
-    """True when ``GVCDECOMP_OFFLINE`` is set to anything but ``""`` or ``"0"``."""
-    return os.environ.get(OFFLINE_VAR, "").strip() not in ("", "0")
+    """True when ``GVCDECOMP_OFFLINE`` is set to anything but ``""``, ``0``, ``false``, ``no``, ``off``."""
+    return os.environ.get(OFFLINE_VAR, "").strip().lower() not in NOT_OFFLINE
+
+
+def _offline_setting() -> str:
+    """``GVCDECOMP_OFFLINE=<value>`` as the user set it, for messages."""
+    return f"{OFFLINE_VAR}={os.environ.get(OFFLINE_VAR, '').strip()}"
 
 
 def source_url(source: str, filename: str, url: str) -> str:
@@ -131,7 +140,7 @@ def find_or_fetch(
         if path is not None or item is None:
             raise  # an explicit path is never replaced by a download
         if not download or offline():
-            why = "download=False" if not download else f"{OFFLINE_VAR}=1"
+            why = "download=False" if not download else _offline_setting()
             raise DataNotFoundError(
                 f"{e}. Downloads are off ({why}): fetch "
                 f"{source_url(source, filename, item.url)} ({item.size} bytes, SHA-256 "
@@ -191,19 +200,17 @@ def fetch(
         in the cache.
     """
     algorithm, _, expected = _known_hash(sha256, filename).partition(":")
+    knob = TIMEOUT_VAR if timeout is None else "timeout"  # named when a transfer times out
     timeout = _timeout(timeout)
     folder = cache_dir() / source
     target = folder / filename
     if target.is_file() and _file_hash(target, algorithm) == expected:
         return target
     url = source_url(source, filename, url)
-    if urllib.parse.urlsplit(url).scheme not in SCHEMES:
-        raise OptionError(
-            f"cannot download {filename} from {url!r}: not an {'/'.join(SCHEMES)} URL"
-        )
+    _check_scheme(url, filename)
     if offline():
         raise DataNotFoundError(
-            f"downloads are off ({OFFLINE_VAR}=1): fetch {url} and put it in {target}"
+            f"downloads are off ({_offline_setting()}): fetch {url} and put it in {target}"
         )
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -211,7 +218,8 @@ def fetch(
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
     except OSError as e:
         raise DataNotFoundError(
-            f"cannot write {filename} into the cache folder {folder} ({type(e).__name__}: {e})"
+            f"cannot write {filename} into the cache folder {folder} ({type(e).__name__}: {e}); "
+            "set XDG_CACHE_HOME to a writable folder"
         ) from e
     try:
         with os.fdopen(fd, "wb") as out:
@@ -219,18 +227,20 @@ def fetch(
                 amount = f" ({size / 1e6:.1f} MB)" if size else ""
                 print(f"gvcdecomp: downloading {filename}{amount} from {url} into {folder}",
                       file=sys.stderr, flush=True)  # fmt: skip
-            got, digest = _stream(url, out, algorithm, size, timeout, progress, filename)
+            got, digest, html = _stream(url, out, algorithm, size, (timeout, knob), progress, filename)
             out.flush()
             os.fsync(out.fileno())
+        # a proxy or mirror answering 200 with an error or login page
+        page = ", an HTML page, not the data file" if html else ""
         if size is not None and got != size:
             raise FileFormatError(
-                f"{target}: downloaded from {url} with {got} bytes, expected {size}; "
+                f"{target}: downloaded from {url} with {got} bytes, expected {size}{page}; "
                 "the file was not kept"
             )
         if digest != expected:
             raise FileFormatError(
                 f"{target}: checksum mismatch for the download from {url}: expected "
-                f"{algorithm} {expected}, got {digest}; the file was not kept"
+                f"{algorithm} {expected}, got {digest}{page}; the file was not kept"
             )
         os.replace(tmp, target)
     except BaseException:
@@ -263,8 +273,29 @@ def data_files(source: str | None = None) -> dict[str, list[tuple[Path, int]]]:
     return found
 
 
-def _stream(url, out, algorithm, size, timeout, progress, name) -> tuple[int, str]:
-    """Copy ``url`` into ``out``; returns (bytes, hex digest). Enforces size and timeouts."""
+def _check_scheme(url: str, filename: str) -> None:
+    """Refuse a URL that is not http, https or file, naming ``GVCDECOMP_MIRROR`` if it made it."""
+    try:
+        scheme = urllib.parse.urlsplit(url).scheme
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        scheme = None
+    if scheme in SCHEMES:
+        return
+    mirror = os.environ.get(MIRROR_VAR, "").strip()
+    if mirror:
+        raise OptionError(
+            f"{MIRROR_VAR}={mirror} is not an {'/'.join(SCHEMES)} URL (for a local folder "
+            f"write file:///path/to/folder, or set {DATA_DIR_VAR} to the folder)"
+        )
+    raise OptionError(f"cannot download {filename} from {url!r}: not an {'/'.join(SCHEMES)} URL")
+
+
+def _stream(url, out, algorithm, size, timeout, progress, name) -> tuple[int, str, bool]:
+    """Copy ``url`` into ``out``; returns (bytes, hex digest, whether it looks like a web page).
+
+    Enforces size and timeouts; ``timeout`` is (seconds, what set it).
+    """
+    timeout, knob = timeout
     from tqdm import tqdm
 
     from .. import __version__
@@ -275,6 +306,7 @@ def _stream(url, out, algorithm, size, timeout, progress, name) -> tuple[int, st
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:
             declared = _declared_size(resp)
+            html = "html" in (resp.headers.get("Content-Type") or "").lower()
             if size is not None and declared is not None and declared > size:
                 raise FileFormatError(
                     f"{url}: the server announces {declared} bytes for {name}, expected "
@@ -285,6 +317,8 @@ def _stream(url, out, algorithm, size, timeout, progress, name) -> tuple[int, st
                       disable=not progress, file=sys.stderr, leave=False) as bar:  # fmt: skip
                 window, in_window = time.monotonic(), 0
                 while chunk := read(CHUNK):
+                    if not got:
+                        html = html or chunk.lstrip()[:15].lower().startswith((b"<!doctype", b"<html"))
                     got += len(chunk)
                     if size is not None and got > size:
                         raise FileFormatError(
@@ -314,11 +348,14 @@ def _stream(url, out, algorithm, size, timeout, progress, name) -> tuple[int, st
         ) from e
     except (OSError, http.client.HTTPException) as e:  # URLError, timeouts, resets
         reason = e.reason if isinstance(e, urllib.error.URLError) else e
+        if isinstance(reason, TimeoutError):
+            reason = f"timed out: no answer within {timeout:g} s ({knob})"
+        else:
+            reason = f"{type(reason).__name__}: {reason}"
         raise DataNotFoundError(
-            f"could not download {name} from {url} ({type(reason).__name__}: {reason}); "
-            "nothing was kept"
+            f"could not download {name} from {url} ({reason}); nothing was kept"
         ) from e
-    return got, h.hexdigest()
+    return got, h.hexdigest(), html
 
 
 def _declared_size(resp) -> int | None:
@@ -336,8 +373,10 @@ def _timeout(timeout) -> float:
         value = float(timeout)
     except (TypeError, ValueError):
         value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise OptionError(f"{what} must be a positive number of seconds, not {timeout!r}")
+    if not 0 < value <= MAX_TIMEOUT:
+        raise OptionError(
+            f"{what} must be a positive number of seconds, at most {MAX_TIMEOUT:g}, not {timeout!r}"
+        )
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import stat
 import sys
@@ -14,9 +15,28 @@ ENV_VAR = "GVCDECOMP_DATA_DIR"
 
 
 def cache_dir() -> Path:
-    """Per-user data folder: ``$XDG_CACHE_HOME/gvcdecomp`` (default ``~/.cache/gvcdecomp``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "gvcdecomp"
+    """Per-user data folder: ``$XDG_CACHE_HOME/gvcdecomp`` (default ``~/.cache/gvcdecomp``).
+
+    As the XDG specification asks, a relative ``XDG_CACHE_HOME`` is ignored (the
+    cache would move with the working folder); so is an empty or relative
+    ``HOME``, for the account's home directory. A process with neither (a
+    container user without a passwd entry) has no cache: a
+    :class:`DataNotFoundError` says to set ``XDG_CACHE_HOME``.
+    """
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "gvcdecomp"
+    home = os.environ.get("HOME", "")
+    if not os.path.isabs(home):
+        try:
+            home = pwd.getpwuid(os.getuid()).pw_dir
+        except KeyError:
+            raise DataNotFoundError(
+                f"no per-user cache folder: HOME is {'not set' if not home else repr(home)} "
+                f"and user id {os.getuid()} has no home directory; set XDG_CACHE_HOME to a "
+                f"writable folder (data can also be read from ${ENV_VAR})"
+            ) from None
+    return Path(home) / ".cache" / "gvcdecomp"
 
 
 def numba_cache_dir() -> Path:
@@ -36,7 +56,10 @@ def use_numba_cache_dir() -> None:
     """
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
-    os.environ["NUMBA_CACHE_DIR"] = str(numba_cache_dir())
+    try:
+        os.environ["NUMBA_CACHE_DIR"] = str(numba_cache_dir())
+    except DataNotFoundError:
+        return  # no per-user folder: numba's own default; importing must not fail
     numba = sys.modules.get("numba")
     if numba is not None:  # imported before gvcdecomp: its config has already read the environment
         numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
@@ -53,7 +76,11 @@ def search_dirs(source: str, path=None) -> list[Path]:
     dirs = []
     if os.environ.get(ENV_VAR):
         dirs.append(Path(os.environ[ENV_VAR]) / source)
-    dirs.append(cache_dir() / source)
+    try:
+        dirs.append(cache_dir() / source)
+    except DataNotFoundError:
+        if not dirs:
+            raise  # nowhere to look: say why
     return dirs
 
 
