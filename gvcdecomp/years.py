@@ -22,6 +22,9 @@ def concat_years(results: list, years: list):
     (``"1995: <file>; 1996: <file>"``) instead of keeping only the first
     year's.
     """
+    from .panel import check_same_labels
+
+    check_same_labels(results, years)  # concat would fill the labels of other years with NaN
     parts = [r if "year" in r.coords else r.assign_coords(year=y) for r, y in zip(results, years)]
     out = xr.concat(parts, dim="year", combine_attrs="drop_conflicts")
     keys = dict.fromkeys(k for r in results for k in r.attrs)

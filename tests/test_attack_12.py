@@ -158,3 +158,27 @@ def test_codes_that_merely_look_missing_as_text_are_kept():
     t = random_table(3, 2)
     codes = ("nan", "None", "<NA>")  # strings given as such are codes like any other
     assert gd.IOTable(t.Z, t.Y, list(codes), t.sectors, t.fd_categories).countries == codes
+
+
+# -- panels whose years have other labels -----------------------------------------------
+
+
+def _mismatched_panel():
+    def load(year):
+        t = random_table(3, 2, seed=year - 2000)
+        codes = ["C0", "C1", "XX"] if year == 2001 else list(t.countries)
+        return gd.IOTable(t.Z, t.Y, codes, t.sectors, t.fd_categories, year=year)
+
+    return gd.Panel([2000, 2001], load, "test")
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [lambda p: gd.indicators.tiva(p), gd.kpww_participation, gd.upstreamness,
+     lambda p: gd.smile_curve(p, "C0", "s0"), lambda p: gd.chain_fva(p, {"A": ["C0", "C1"]})],
+    ids=["tiva", "kpww_participation", "upstreamness", "smile_curve", "chain_fva"],
+)  # fmt: skip
+def test_indicators_refuse_years_with_other_countries(fn):
+    # before: an outer join, C2 and XX filled with NaN in the year that lacks them
+    with pytest.raises(gd.LabelError, match=r"2001 differ from those of 2000 \(has \['XX'\], lacks \['C2'\]\)"):
+        fn(_mismatched_panel())
