@@ -406,3 +406,12 @@ def test_a_cache_folder_that_cannot_be_made_says_which_variable_moves_it(monkeyp
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
     with pytest.raises(DataNotFoundError, match="cannot write.*set XDG_CACHE_HOME"):
         gd.load_wiod2013(2011)
+
+
+def test_not_found_names_files_as_a_reader_writes_them(monkeypatch):
+    """The first-run message listed regexes (wiot_2011\\.rdata, (apr|sep))."""
+    monkeypatch.setenv("GVCDECOMP_OFFLINE", "1")
+    with pytest.raises(DataNotFoundError) as e:
+        gd.load_wiod2013(2011)
+    assert "no wiod2013 file named wiot_2011.rdata or wiot11_row_{apr,sep}12.xlsx in " in str(e.value)
+    assert "\\" not in str(e.value)

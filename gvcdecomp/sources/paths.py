@@ -102,8 +102,8 @@ def find_file(source: str, patterns: list[str], path=None, hint: str = "") -> Pa
             if p.exists():
                 raise FileFormatError(f"{p}: {kind(p)}, neither a data file nor a folder")
             raise DataNotFoundError(
-                f"{p}: no such file or folder (looked for {source} files matching "
-                f"{' or '.join(patterns)})"
+                f"{p}: no such file or folder (looked for {source} files named "
+                f"{' or '.join(map(shown, patterns))})"
             )
     dirs = search_dirs(source, path)
     rx = [re.compile(p + r"\Z", re.IGNORECASE) for p in patterns]
@@ -117,10 +117,21 @@ def find_file(source: str, patterns: list[str], path=None, hint: str = "") -> Pa
                         return f
     where = ", ".join(str(d) for d in dirs)
     raise DataNotFoundError(
-        f"no {source} file matching {' or '.join(patterns)} in {where}"
+        f"no {source} file named {' or '.join(map(shown, patterns))} in {where}"
         + ("" if path is not None else f" (set {ENV_VAR} or pass path=)")
         + (f". {hint}" if hint else "")
     )
+
+
+_SHOWN = {"(?:": "{", "(": "{", ")": "}", "|": ","}
+
+
+def shown(pattern: str) -> str:
+    """A file-name regex as a reader writes it, for messages.
+
+    ``wiot11_row_(apr|sep)12\\.xlsx`` is shown as ``wiot11_row_{apr,sep}12.xlsx``.
+    """
+    return re.sub(r"\\(.)|\(\?:|[()|]", lambda m: m.group(1) or _SHOWN[m.group(0)], pattern)
 
 
 def kind(path) -> str:
