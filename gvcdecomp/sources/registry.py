@@ -118,6 +118,15 @@ FILE_PATTERNS = [
 ]
 
 
+#: The names of FILE_PATTERNS as a reader writes them, for messages.
+FILE_NAMES = (
+    "wiot_YYYY.RData, WIOTyy_ROW_Apr12.xlsx / WIOTyy_ROW_Sep12.xlsx (WIOD 2013), "
+    "WIODlr_WIOT_YYYY.rda (long-run WIOD), WIOTYYYY_October16_ROW.RData, "
+    "WIOTYYYY_Nov16_ROW.xlsb (WIOD 2016), ICIO2016_YYYY.csv/.zip, ICIO2018_YYYY.csv/.zip, "
+    "ICIO2021_YYYY.csv, YYYY.csv / YYYY_SML.csv (ICIO 2023)"
+)
+
+
 def _loader(source: str):
     try:
         module, name = SOURCES[source]
@@ -162,8 +171,11 @@ def open_table(path, **options):
         m = re.fullmatch(pattern, path.name, re.IGNORECASE)
         if m:
             return load(source, year(m), path=path, **options)
+    if re.fullmatch(r"[a-z]{3}_niot_nov16\.xlsx", path.name, re.IGNORECASE):
+        raise FileFormatError(
+            f"{path}: a WIOD 2016 national table: read it with gd.load_niot(country, years); "
+            "open_table reads multi-country tables"
+        )
     raise FileFormatError(
-        f"{path}: file name matches no known source; expected one of "
-        + ", ".join(p for p, _, _ in FILE_PATTERNS)
-        + " or *.nc"
+        f"{path}: file name matches no known source; expected one of {FILE_NAMES} or *.nc"
     )
