@@ -109,11 +109,23 @@ def save_figure(fig, path) -> Path:
 
 
 def legend_below(ax, ncol: int = 2, handles=None, labels=None, title=None):
-    """A legend under the axes (never over the data), ``ncol`` columns."""
+    """A legend under the axes and their x tick labels and label, ``ncol`` columns.
+
+    Anchored a fixed physical distance below the axes (the height of the
+    x-axis decorations plus 4 pt), so it neither covers data nor the axis
+    label whatever size the layout gives the axes.
+    """
+    from matplotlib.transforms import ScaledTranslation
+
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    drop = (ax.get_window_extent(r).y0 - ax.xaxis.get_tightbbox(r).y0) / fig.dpi + 4 / 72
+    below = ax.transAxes + ScaledTranslation(0, -drop, fig.dpi_scale_trans)
     kw = {} if handles is None else {"handles": handles, "labels": labels}
     return ax.legend(
-        **kw, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol, title=title,
-        borderaxespad=0.0,
+        **kw, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below, ncol=ncol,
+        title=title, borderaxespad=0.0,
     )  # fmt: skip
 
 
@@ -160,7 +172,7 @@ def plot_stacked(frame, ax=None, ylabel: str = "% of gross exports", title=None,
     return ax
 
 
-def plot_series(data, ax=None, ylabel: str = "", title=None, xlabel: str = "year"):
+def plot_series(data, ax=None, ylabel: str = "", title=None, xlabel: str = "year", ncol: int = 3):
     r"""Lines over years: one colour per column, one line style per source.
 
     Parameters
@@ -171,14 +183,18 @@ def plot_series(data, ax=None, ylabel: str = "", title=None, xlabel: str = "year
         and the legend names colours and line styles separately.
     ylabel : str
         Vertical axis label, with its unit.
+    ncol : int
+        Columns of the legend.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The vertical axis spans every value drawn (with a 5 % margin); the
-        legend sits below the axes.
+        The vertical axis spans every value drawn (with a 5 % margin); years
+        are whole numbers on the horizontal axis; the legend sits below the
+        axes.
     """
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
     if ax is None:
         _, ax = figure(width=6.5, height=4.2)
@@ -197,11 +213,12 @@ def plot_series(data, ax=None, ylabel: str = "", title=None, xlabel: str = "year
         if len(sources) > 1:
             handles += [Line2D([], [], color="0.3", ls=ls) for ls in dashes[: len(sources)]]
             names += list(sources)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if title:
             ax.set_title(title)
-        legend_below(ax, ncol=min(len(names), 6), handles=handles, labels=names)
+        legend_below(ax, ncol=min(len(names), ncol), handles=handles, labels=names)
     return ax
 
 
@@ -388,15 +405,16 @@ def _limits(ax, x, y, pad: float = 0.06):
 _ANGLES = np.deg2rad([30, -30, 150, 210, 0, 180, 90, 270])
 _GAPS = (2.0, 12.0, 24.0, 38.0)
 _LEADER = 8.0
+_LARGE = 5.0  # bubbles of this radius (points) or more are never covered by a label
 
 
 def _place_labels(ax, items, bubbles, colour) -> list[str]:
     """Annotate ``items`` (x, y, radius in points, text) without overlaps.
 
-    A label must stay inside the axes and overlap no other label and not its
-    own bubble; a place that also clears every other bubble of radius 2 pt or
-    more (discs approximated by squares) is preferred. Returns the texts left
-    out.
+    A label must stay inside the axes and overlap no other label, not its own
+    bubble and no bubble of radius ``_LARGE`` or more; a place that also
+    clears every other bubble of radius 2 pt or more (discs approximated by
+    squares) is preferred. Returns the texts left out.
     """
     from matplotlib.text import Text
     from matplotlib.transforms import Bbox
@@ -410,14 +428,14 @@ def _place_labels(ax, items, bubbles, colour) -> list[str]:
     inside = ax.get_window_extent(renderer)
     big = bubbles[bubbles[:, 2] >= 2.0]
     discs = [
-        Bbox.from_extents(cx - r, cy - r, cx + r, cy + r)
+        (Bbox.from_extents(cx - r, cy - r, cx + r, cy + r), r >= _LARGE * px)
         for (cx, cy), r in zip(ax.transData.transform(big[:, :2]), 0.8 * px * big[:, 2], strict=True)
     ]
     taken, left_out = [], []
     for x, y, radius, text in items:
         own = ax.transData.transform([(x, y)])[0]
         mine = Bbox.from_extents(*(own - 0.8 * px * radius), *(own + 0.8 * px * radius))
-        others = [b for b in discs if not b.overlaps(mine)]
+        others = [(b, large) for b, large in discs if not b.overlaps(mine)]
         # first a place clear of other bubbles too, else one that may cover small ones
         places = [(g, a, avoid) for avoid in (True, False) for g in _GAPS for a in _ANGLES]
         for gap, a, avoid in places:
@@ -443,7 +461,7 @@ def _place_labels(ax, items, bubbles, colour) -> list[str]:
                 and inside.y0 <= box.y0 and box.y1 <= inside.y1
                 and not box.overlaps(mine)
                 and not any(box.overlaps(b) for b in taken)
-                and not (avoid and any(box.overlaps(b) for b in others))
+                and not any(box.overlaps(b) for b, large in others if avoid or large)
             )  # fmt: skip
             if free:
                 taken.append(box)
