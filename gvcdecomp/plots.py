@@ -129,7 +129,9 @@ def legend_below(ax, ncol: int = 2, handles=None, labels=None, title=None):
     )  # fmt: skip
 
 
-def plot_stacked(frame, ax=None, ylabel: str = "% of gross exports", title=None, labels=None):
+def plot_stacked(
+    frame, ax=None, ylabel: str = "% of gross exports", title=None, labels=None, ncol: int = 2
+):
     r"""Stacked bars of shares: one bar per row of ``frame``, one segment per column.
 
     Parameters
@@ -140,6 +142,8 @@ def plot_stacked(frame, ax=None, ylabel: str = "% of gross exports", title=None,
         Vertical axis label, with its unit.
     labels : list of str, optional
         Legend labels for the columns (default: the column names).
+    ncol : int
+        Columns of the legend.
 
     Returns
     -------
@@ -168,7 +172,7 @@ def plot_stacked(frame, ax=None, ylabel: str = "% of gross exports", title=None,
         ax.grid(axis="x", visible=False)
         if title:
             ax.set_title(title)
-        legend_below(ax, ncol=min(len(names), 4))
+        legend_below(ax, ncol=min(len(names), ncol))
     return ax
 
 
