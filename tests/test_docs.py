@@ -106,6 +106,10 @@ def test_the_checks_see_raw_markup(tmp_path):
 def test_docs_build_strict(site):
     api = (site / "api" / "index.html").read_text()
     assert "decompose" in api and "IOTable" in api
+    # gd.decompose is a lazy (PEP 562) export: documented and linked to all the same
+    assert 'id="gvcdecomp.decompose"' in api and 'href="#gvcdecomp.decompose"' in api
+    assert "Glossary" in (site / "index.html").read_text()  # in the navigation
+    assert (site / "glossary" / "index.html").is_file()
 
 
 def test_no_raw_latex_roles_or_rst_in_prose(site):
