@@ -18,7 +18,7 @@ import numpy as np
 from .errors import OptionError
 from .smile import smile_fit
 
-#: rc parameters of every figure: small serif-free type, no top/right spines,
+#: rc parameters of every figure: sans-serif type of 8-10 pt, no top/right spines,
 #: light grid, fonts embedded as TrueType in PDF and drawn as paths in SVG (so
 #: the file looks the same without the fonts), no timestamps in the files.
 STYLE = {
@@ -433,7 +433,9 @@ def _place_labels(ax, items, bubbles, colour) -> list[str]:
     big = bubbles[bubbles[:, 2] >= 2.0]
     discs = [
         (Bbox.from_extents(cx - r, cy - r, cx + r, cy + r), r >= _LARGE * px)
-        for (cx, cy), r in zip(ax.transData.transform(big[:, :2]), 0.8 * px * big[:, 2], strict=True)
+        for (cx, cy), r in zip(
+            ax.transData.transform(big[:, :2]), 0.8 * px * big[:, 2], strict=True
+        )
     ]
     taken, left_out = [], []
     for x, y, radius, text in items:

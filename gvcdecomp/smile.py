@@ -146,7 +146,8 @@ def smile_curve(data, country: str, sectors, target: str = "final", groups=None)
             f"got {type(data).__name__}"
         )
     years = list(data)
-    return concat_years([_smile_one(data[y], country, sectors, target, groups) for y in years], years)
+    one = [_smile_one(data[y], country, sectors, target, groups) for y in years]
+    return concat_years(one, years)
 
 
 def smile_fit(ds: xr.Dataset, y: str = "va_rate") -> xr.DataArray:

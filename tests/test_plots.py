@@ -54,18 +54,22 @@ def test_plot_series_two_sources_same_colours_and_limits_hold_the_data():
     assert ax.get_ylabel() == "% of gross exports" and ax.get_xlabel() == "year"
     lines = ax.get_lines()
     assert len(lines) == 4
-    assert lines[0].get_color() == lines[2].get_color() and lines[0].get_linestyle() != lines[2].get_linestyle()
+    assert lines[0].get_color() == lines[2].get_color()  # KOR in both sources
+    assert lines[0].get_linestyle() != lines[2].get_linestyle()
     data = np.vstack([ln.get_xydata() for ln in lines])
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert x0 <= data[:, 0].min() and data[:, 0].max() <= x1
     assert y0 <= data[:, 1].min() and data[:, 1].max() <= y1
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["KOR", "USA", "source A", "source B"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["KOR", "USA", "source A", "source B"]
     assert _legend_below(ax)
     with pytest.raises(OptionError, match="at most 4 sources"):
         plots.plot_series({str(i): a for i in range(5)})
 
 
-@pytest.mark.parametrize("suffix, magic", [(".svg", b"<?xml"), (".pdf", b"%PDF"), (".png", b"\x89PNG")])
+@pytest.mark.parametrize(
+    "suffix, magic", [(".svg", b"<?xml"), (".pdf", b"%PDF"), (".png", b"\x89PNG")]
+)
 def test_save_figure_writes_whole_files_the_same_twice(tmp_path, suffix, magic):
     fig, ax = plots.figure()
     ax.plot([1, 2], [3, 4])
