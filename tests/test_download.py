@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require_data
+from conftest import require_data as shared_data
 from httpserve import Server
 from test_wiod2016 import make_table, write_rdata
 
@@ -20,6 +20,26 @@ from gvcdecomp.sources.download import fetch
 from gvcdecomp.sources.paths import cache_dir
 
 PAYLOAD = bytes(range(256)) * 4000  # 1 MB
+#: The shared data folder (conftest sets the variable when it is missing), read now:
+#: own_cache removes the variable from every test of this file.
+SHARED = os.environ["GVCDECOMP_DATA_DIR"]
+
+
+def require_data(source: str) -> Path:
+    """conftest's require_data for the folder the variable named, not ../shared/data."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("GVCDECOMP_DATA_DIR", SHARED)
+        return shared_data(source)
+
+
+@pytest.fixture
+def wiod2013_dir():
+    return require_data("wiod2013")
+
+
+@pytest.fixture
+def longrun_dir():
+    return require_data("wiod_longrun")
 
 
 @pytest.fixture
