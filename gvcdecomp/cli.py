@@ -95,6 +95,9 @@ def reproduce(args) -> int:
     rows = {}
     with warnings.catch_warnings(record=True) as caught, panel.collecting():
         first = panel[years[0]]  # fail fast if the data is missing
+        first.sector_index(args.sector)  # and on unknown codes, before any output
+        for c in countries:
+            first.country_index(c)
         print(measure(args.sector))
         for y in tqdm(years, desc="WIOD 2013", disable=len(years) == 1, file=sys.stderr):
             rows[y] = dva_shares(first if y == years[0] else panel[y], args.sector, countries)

@@ -99,13 +99,13 @@ class Panel(Mapping):
             unit, what = KINDS.get(kind, ("row", f"({kind})"))
             lo, hi = min(counts.values()), max(counts.values())
             n = f"{lo}" if lo == hi else f"{lo}–{hi}"
-            parts.append(
-                f"{n} {unit}(s) {what} in {len(counts)} of {len(years)} years ({spans(counts)})"
-            )
-        return (
-            f"{self.source} panel, {len(years)} year(s) loaded ({spans(years)}): "
-            + "; ".join(parts) + " (details: panel.diagnostics[year])"
+            when = f" in {len(counts)} of {len(years)} years ({spans(counts)})" if len(years) > 1 else ""
+            parts.append(f"{n} {unit}(s) {what}{when}")
+        head = (
+            f"{self.source} {years[0]}" if len(years) == 1
+            else f"{self.source} panel, {len(years)} years loaded ({spans(years)})"
         )  # fmt: skip
+        return f"{head}: " + "; ".join(parts) + " (details: panel.diagnostics[year])"
 
     def __len__(self):
         return len(self.years)

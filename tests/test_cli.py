@@ -30,7 +30,7 @@ def test_reproduce_several_years_and_countries(wiod2013_dir, capsys, monkeypatch
     assert "2010" in out and "2011" in out and out.count("KOR") == 1
     # one summary line of the years' warnings, after the progress bar, the truncation not warned
     (line,) = [w for w in err.splitlines() if "Warning" in w]
-    assert line.startswith("gvcdecomp: BalanceWarning: wiod2013 panel, 2 year(s) loaded (2010–2011): ")
+    assert line.startswith("gvcdecomp: BalanceWarning: wiod2013 panel, 2 years loaded (2010–2011): ")
     assert "with negative value added in 2 of 2 years" in line and "stored output" not in line
     assert err.index(line) > err.rindex("2/2")
 

@@ -31,3 +31,12 @@ def test_check_of_a_national_table_points_to_load_niot(tmp_path, capsys):
     (tmp_path / "USA_NIOT_nov16.xlsx").write_bytes(b"PK")
     assert main(["check", str(tmp_path / "USA_NIOT_nov16.xlsx")]) == 1
     assert "a WIOD 2016 national table: read it with gd.load_niot" in capsys.readouterr().out
+
+
+def test_unknown_codes_fail_before_any_output(capsys):
+    from gvcdecomp.cli import main
+
+    for args in (["--countries", "XXX"], ["--sector", "c99"]):
+        assert main(["reproduce", *args]) == 2
+        out = capsys.readouterr()
+        assert out.out == "" and "unknown" in out.err and out.err.count("\n") == 1

@@ -143,7 +143,7 @@ def test_a_panel_decomposition_gives_one_summary_at_the_callers_line():
     (w,) = balance_warnings(caught)
     msg = str(w.message)
     assert w.filename == __file__ and "\n" not in msg
-    assert msg.startswith("faulty panel, 4 year(s) loaded (2001–2004): ")
+    assert msg.startswith("faulty panel, 4 years loaded (2001–2004): ")
     assert "1–2 column(s) with negative value added in 4 of 4 years (2001–2004)" in msg
     assert sorted(panel.diagnostics) == [2001, 2002, 2003, 2004]
     counts = [len(panel.diagnostics[y]["negative_value_added"]["rows"]) for y in panel.years]
