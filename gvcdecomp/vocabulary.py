@@ -287,7 +287,7 @@ _SMILE_TABLE = {
     "va_share": _ratio("share of the chain's value", "va", "chain_value", MYW),
     "position": _index("stages to the chain's product (1 = final stage)", _STAGES,
                        "v_j (B B f)_j / v_j (B f)_j", MYW),
-    "va_rate": _index("value added per unit of gross output", "fraction", "va_j / x_j", MYW),
+    "va_rate": _index("value added per unit of gross output", "fraction", "(x_j - Σ_i Z_ij) / x_j: the industry's own value added per unit of its gross output", MYW),
     "chain_value": _flow("value of the chain's product", "Σ f", MYW),
 }
 
