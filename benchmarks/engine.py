@@ -4,9 +4,10 @@ For each table (WIOD 2013's 2011 table, GN = 1435; synthetic tables of GN =
 2464 and 3645; with ``--gloria`` one of 164 x 120 = 19,680 rows) this prints
 and writes to ``benchmarks/ENGINE.md``:
 
-- the least wall time over ``--repeat`` runs of a bare
+- the least wall time over ``--repeat`` rounds of a bare
   ``numpy.linalg.inv(I - A)`` of the table's matrix (I - A built outside the
-  timing), the reference of every ratio;
+  timing), the reference of every ratio; each round times the inverse and
+  then every method, so that all see the same spells of load;
 - per method, end to end from the loaded table (core built inside the timing,
   as a user's first call): least wall time and its ratio to the bare inverse,
   with the engine and with the dense path (the same code with the engine's
@@ -36,7 +37,7 @@ import sys
 import time
 import tracemalloc
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 
@@ -108,37 +109,37 @@ def peak_gn2(table, fn) -> float:
     return (table.Z.nbytes + table.Y.nbytes + peak - current) / (8.0 * table.n**2)
 
 
-def measure(table, fn, repeat):
-    """Least time over ``repeat`` runs and memory (GN²) of a further traced run;
-    with ``repeat == 1`` (the largest table) one traced run gives both."""
-    if repeat == 1:
-        t0 = time.perf_counter()
-        mem = peak_gn2(table, lambda: fn(fresh(table)))
-        return time.perf_counter() - t0, mem
-    return least_time(lambda: fn(fresh(table)), repeat), peak_gn2(table, lambda: fn(fresh(table)))
-
-
-def bare_inverse(table, repeat) -> float:
+def bench(name, table, repeat, methods, dense_methods):
+    """Rounds of (bare inverse, each method with the engine, with the dense path):
+    the least of each over the rounds, so that every timing sees the same spells
+    of load on a shared machine; memory from one further traced run each."""
+    print(f"\n{name}: GN = {table.n} (load {os.getloadavg()[0]:.2f})", flush=True)
     x = table.x
     M = -(table.Z * np.divide(1.0, x, out=np.zeros_like(x), where=x > 0))
     M[np.diag_indices_from(M)] += 1.0
-    t = least_time(lambda: np.linalg.inv(M), repeat)
+    runs = [("inv", None, lambda: np.linalg.inv(M), False)]
+    for m in methods:
+        runs.append((m, "engine_s", METHODS[m], False))
+        if m in dense_methods:
+            runs.append((m, "dense_s", METHODS[m], True))
+    best = {}
+    for _ in range(repeat):
+        for m, key, fn, dense in runs:
+            with dense_path() if dense else nullcontext():
+                call = fn if key is None else (lambda fn=fn: fn(fresh(table)))
+                t = least_time(call, 1)
+            best[m, key] = min(best.get((m, key), float("inf")), t)
     del M
-    return t
-
-
-def bench(name, table, repeat, methods, dense_methods):
-    print(f"\n{name}: GN = {table.n} (load {os.getloadavg()[0]:.2f})", flush=True)
-    inv = bare_inverse(table, repeat)
+    inv = best["inv", None]
     print(f"  bare inv {inv:.3f} s", flush=True)
     rows = []
     for m in methods:
-        fn = METHODS[m]
-        r = {"method": m}
-        r["engine_s"], r["engine_mem"] = measure(table, fn, repeat)
+        r = {"method": m, "engine_s": best[m, "engine_s"]}
+        r["engine_mem"] = peak_gn2(table, lambda: METHODS[m](fresh(table)))
         if m in dense_methods:
+            r["dense_s"] = best[m, "dense_s"]
             with dense_path():
-                r["dense_s"], r["dense_mem"] = measure(table, fn, repeat)
+                r["dense_mem"] = peak_gn2(table, lambda: METHODS[m](fresh(table)))
         rows.append(r)
         print(
             f"  {m:9s} engine {r['engine_s']:.3f} s = {r['engine_s'] / inv:.3f} x inv, "
@@ -158,7 +159,8 @@ def markdown(results, repeat) -> str:
         f"Written by `python benchmarks/engine.py` on {datetime.date.today()}; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, numpy {np.__version__}. "
-        f"Least of {repeat} runs (1 at GN = 19,680). The machine is shared: load "
+        f"Least of {repeat} rounds (1 at GN = 19,680), each round timing the inverse "
+        "and then every method. The machine is shared: load "
         "averages (1, 5, 15 min) are recorded per table; ratios are to a bare "
         "`numpy.linalg.inv(I − A)` of the same matrix timed in the same run.",
         "",
