@@ -58,8 +58,10 @@ def save_table(table: IOTable, path) -> Path:
     (row) and, when present, ``x_stored`` and ``va_stored``, all float64 so
     that :func:`load_table` gives back identical arrays; the country, sector
     and final-demand codes; and the year, source, units and gross-output
-    choice (``output``) and the default country groups (``default_groups``, as
-    JSON) as attributes. Units are those of the table.
+    choice (``output``), the default country groups (``default_groups``, as
+    JSON), the values' ``resolution`` and the table's ``notes`` (JSON) as
+    attributes, so a reloaded table states its source's known properties
+    instead of warning about them. Units are those of the table.
 
     The write is atomic: the data go to a temporary file (or folder) in the
     destination folder, which then replaces ``path``. If anything fails, the
@@ -99,6 +101,10 @@ def save_table(table: IOTable, path) -> Path:
         ds.attrs["year"] = table.year
     if table.default_groups:
         ds.attrs["default_groups"] = json.dumps(table.default_groups)
+    if table.resolution is not None:
+        ds.attrs["resolution"] = float(table.resolution)
+    if table.notes:
+        ds.attrs["notes"] = json.dumps(table.notes)
     return _write_atomic(ds, path)
 
 
@@ -129,7 +135,12 @@ def load_table(path) -> IOTable:
         year=_year(path, ds.attrs["year"]) if "year" in ds.attrs else None,
         source=str(ds.attrs["source"]),
         units=str(ds.attrs["units"]),
+        resolution=_resolution(path, ds.attrs["resolution"]) if "resolution" in ds.attrs else None,
     )
+    if "notes" in ds.attrs:
+        saved = _notes(path, ds.attrs["notes"])
+        # the table restates the notes it derives from the data (the same text): keep one
+        table.notes = saved + [n for n in table.notes if n not in saved]
     if "default_groups" in ds.attrs:
         try:
             groups = json.loads(ds.attrs["default_groups"])
@@ -147,6 +158,25 @@ def load_table(path) -> IOTable:
             f"{path}: stored gross output x does not match Z, Y and the output choice"
         )
     return table
+
+
+def _resolution(path, value) -> float:
+    """The resolution attribute: one positive finite number."""
+    v = np.asarray(value)
+    if v.size != 1 or v.dtype.kind not in "iuf" or not np.isfinite(v) or v.item() <= 0:
+        raise FileFormatError(f"{path}: resolution attribute is {value!r}, not a positive number")
+    return float(v.item())
+
+
+def _notes(path, value) -> list[str]:
+    """The notes attribute: a JSON list of strings."""
+    try:
+        notes = json.loads(value)
+    except (TypeError, ValueError) as e:
+        raise FileFormatError(f"{path}: notes is not valid JSON ({e})") from e
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise FileFormatError(f"{path}: notes is not a list of strings")
+    return notes
 
 
 def _year(path, value) -> int:

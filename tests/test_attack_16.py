@@ -1,0 +1,112 @@
+"""Attacks on issue #16 (docs, figures, quiet warnings, start-up) and their fixes."""
+
+import importlib.util
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gvcdecomp as gd
+from gvcdecomp import table as table_module
+from gvcdecomp.table import IOTable
+
+from conftest import random_table, require_data
+
+
+@pytest.fixture(autouse=True)
+def fresh_registry(monkeypatch):
+    """Each test starts as a new process would: nothing warned yet."""
+    monkeypatch.setattr(table_module, "_WARNED", set())
+
+
+def _balance(fn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn()
+    return out, [w for w in caught if issubclass(w.category, gd.BalanceWarning)]
+
+
+def _truncated_table(**kw) -> IOTable:
+    """Whole-unit values whose stored output exceeds the row sums by a few units (as
+    WIOD 2013's RData files): the gaps are within what ``resolution=1`` explains."""
+    t = random_table(G=3, N=2, K=2, seed=4)
+    Z, Y = np.floor(t.Z * 10), np.floor(t.Y * 10)
+    x = Z.sum(1) + Y.sum((1, 2)) + np.arange(1, t.n + 1)  # 1..6 units: > 0.1 %, < bound
+    return IOTable(Z, Y, t.countries, t.sectors, t.fd_categories, x=x, year=2001,
+                   source="truncated test table", **kw)  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_saved_table_keeps_resolution_and_notes(tmp_path, suffix):
+    if suffix == ".zarr":
+        pytest.importorskip("zarr")
+    t, caught = _balance(lambda: _truncated_table(resolution=1.0))
+    assert caught == [] and t.resolution == 1.0
+    assert any("multiples of 1" in n for n in t.notes)
+    t.notes.insert(0, "a property of the source")  # as a loader states it
+    gd.save_table(t, tmp_path / f"t{suffix}")
+    u, caught = _balance(lambda: gd.load_table(tmp_path / f"t{suffix}"))
+    assert caught == []  # the rounding gaps are known, not warned again
+    assert u.resolution == 1.0 and u.notes == t.notes
+    assert u.diagnostics["output_gap_rounding"]["rows"] == t.diagnostics["output_gap_rounding"]["rows"]
+
+
+def test_saved_table_without_resolution_still_warns_on_its_gaps(tmp_path):
+    t, caught = _balance(lambda: _truncated_table())
+    assert len(caught) == 1 and "stored output" in str(caught[0].message)
+    gd.save_table(t, tmp_path / "t.nc")
+    u = gd.load_table(tmp_path / "t.nc")
+    assert u.resolution is None and u.notes == [] and u.diagnostics["output_gap"]["warn"]
+
+
+@pytest.mark.parametrize(
+    "attr, value, fault",
+    [("resolution", -1.0, "resolution attribute"), ("resolution", "one", "resolution attribute"),
+     ("notes", "[1, 2]", "not a list of strings"), ("notes", "{", "not valid JSON")],
+)  # fmt: skip
+def test_load_table_refuses_bad_resolution_or_notes(tmp_path, attr, value, fault):
+    import xarray as xr
+
+    gd.save_table(_balance(lambda: _truncated_table(resolution=1.0))[0], tmp_path / "t.nc")
+    with xr.open_dataset(tmp_path / "t.nc") as ds:
+        ds = ds.load()
+    ds.attrs[attr] = value
+    ds.to_netcdf(tmp_path / "bad.nc")
+    with pytest.raises(gd.errors.FileFormatError, match=f"bad.nc: .*{fault}"):
+        gd.load_table(tmp_path / "bad.nc")
+
+
+# -- docs/validation.md: every number is what scripts/validation.py prints ------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _validation_script():
+    spec = importlib.util.spec_from_file_location("validation", ROOT / "scripts" / "validation.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_validation_page_shows_what_the_script_prints(capsys):
+    require_data("wiod2013")
+    _validation_script().main(["--years", "2010-2010"])
+    out = capsys.readouterr().out
+    page = (ROOT / "docs" / "validation.md").read_text().replace("−", "-")
+    head, _, ids = out.partition("4. Identities")
+    # sections 1-3: every percentage, balance and ratio printed is on the page as printed
+    printed = re.findall(
+        r"-?\d+\.\d %|-?\d{1,3}(?:,\d{3})+|\d\.\d\d(?= \()|\(\d+ % smaller\)", head
+    )
+    assert len(printed) == 5 + 3 + 4 * 4
+    missing = [n for n in printed if n not in page]
+    assert not missing, f"docs/validation.md lacks {missing}"
+    # section 4: the page's worst departure over all years bounds 2010's, and is 2010's
+    # where the page names 2010 as the worst year
+    year = re.findall(r": (\d\.\de-\d\d) \(worst year", ids)
+    stated = re.findall(r"\| (\d\.\de-\d\d) \| ((?:19|20)\d\d) \|", page)
+    assert len(year) == len(stated) == 7
+    for y, (s, worst) in zip(year, stated):
+        assert float(y) <= float(s) and (worst != "2010" or y == s), (y, s, worst)
