@@ -11,8 +11,11 @@ where it comes from, inside or outside the producer's region.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from .core import normalize_groups, partition
 from .errors import OptionError, UnknownLabelError
 from .groups import resolve
 from .ict import recognise
@@ -42,7 +45,7 @@ def product_sectors(table, sectors) -> list[int]:
                 f", ...); known for {', '.join(MANUFACTURING)}: pass the codes as sectors=[...]"
             )
         sectors = MANUFACTURING[d.name]
-    if isinstance(sectors, str) or not len(sectors):
+    if isinstance(sectors, str) or not isinstance(sectors, Sequence | np.ndarray) or not len(sectors):
         raise OptionError(f'sectors must be "manufacturing" or a list of codes, got {sectors!r}')
     return [table.sector_index(s) for s in sectors]
 
@@ -113,8 +116,9 @@ def chain_fva(table, regions=None, exclude=()):
     regions : str, list of str or dict, optional
         The regions, as built-in group names (``["EU27", "NAFTA", "ASEAN"]``)
         or ``{name: [codes]}`` (see :func:`gvcdecomp.groups.resolve`). A
-        country in no region is its own region (all its FVA is outside).
-    exclude : sequence of str
+        country in no region is its own region (all its FVA is outside); a
+        country in two regions is an :class:`~gvcdecomp.errors.OptionError`.
+    exclude : str or sequence of str
         Countries whose final products are left out (their chains get NaN),
         e.g. ``["RoW"]``: Los et al. do not treat the rest of the world as a
         producer of final goods. Their value added still counts (outside).
@@ -130,14 +134,14 @@ def chain_fva(table, regions=None, exclude=()):
         output). Sum over sectors and recompute the shares (or use
         :func:`~gvcdecomp.ict.ict_slice`) for a group of products.
     """
-    groups = resolve(regions, table) or {}
+    groups = normalize_groups(resolve(regions, table), list(table.countries))  # no overlaps
+    region, _ = partition(list(table.countries), groups)
+    exclude = [exclude] if isinstance(exclude, str) else exclude if exclude is not None else []
+    if not isinstance(exclude, Sequence | np.ndarray):
+        raise OptionError(f"exclude must be a country code or a list of them, got {exclude!r}")
+    gone = [table.country_index(e) for e in exclude]
     c = table.core
     G, N = c.G, c.N
-    region = np.arange(G)  # region index of each country
-    for k, members in enumerate(groups.values()):
-        region[[table.country_index(m) for m in members]] = G + k
-    for e in exclude:
-        table.country_index(e)
     vb = c.regions().vb  # [t, k]: Σ_{i∈t} v_i B_ik
     owner = np.arange(c.n) // N
     y = table.Yc.sum(axis=1)
@@ -154,7 +158,6 @@ def chain_fva(table, regions=None, exclude=()):
             out[f"chain_{k}"], out["chain_final_output"],
             out=np.full((G, N), np.nan), where=out["chain_final_output"] != 0,
         )  # fmt: skip
-    gone = [table.country_index(e) for e in exclude]
     for a in out.values():
         a[gone] = np.nan
     ds = result_dataset(

@@ -310,7 +310,7 @@ def ict_slice(
     ``RCA_VA``, a variable not in the glossary, a ratio whose numerator or
     denominator is not in ``obj``) is dropped and named in the ``dropped``
     attribute with the reason. No ratio is ever summed. Variables without a
-    ``sector`` dimension are dropped too.
+    ``sector`` dimension are dropped too, and named there.
 
     Parameters
     ----------
@@ -356,7 +356,9 @@ def ict_slice(
 
         A Leontief ``post="exports"`` result gets ``EXGR_DVASH`` (domestic
         content, Hummels–Ishii–Yi) and the same group and importer shares of
-        its ``DVA``. For an :class:`IOTable`, dimensions ([year,] country[,
+        its ``DVA``; a :func:`~gvcdecomp.wwz_summary` result keeps its
+        ``DVA_absorbed_abroad_share`` by importer, recomputed, and gets the
+        group and importer shares of its ``DVA`` (terms 1–5). For an :class:`IOTable`, dimensions ([year,] country[,
         destination]): ``output``, ``value_added``, ``exports``, ``final_use``
         and ``intermediate_use`` (sales by using country) of the group, and
         ``output_share``, ``value_added_share``, ``exports_share`` of the
@@ -422,7 +424,7 @@ def ict_slice(
     elif "importer" in out.dims and (
         set(WWZ_TERMS) <= set(out.data_vars) or {"DVA", "gexp"} <= set(out.data_vars)
     ):
-        _add_dva_shares(out, ds)
+        _add_dva_shares(out, ds, obj.attrs.get("method"))
     out.attrs = (
         dict(obj.attrs)
         if isinstance(obj, xr.Dataset)
@@ -445,6 +447,7 @@ def _classify(ds: xr.Dataset):
     ratios, dropped, flows = {}, {}, []
     for name in ds.data_vars:
         if "sector" not in ds[name].dims:
+            dropped[name] = "no sector dimension to slice"
             continue
         var = lookup(str(name), method)
         if var is None:
@@ -514,7 +517,7 @@ def _table_dataset(t) -> xr.Dataset:
     return ds if t.year is None else ds.assign_coords(year=t.year)
 
 
-def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset) -> None:
+def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset, method) -> None:
     # Sum each term over importers before adding terms, as wwz.summarize and
     # cli.dva_shares do, so that the shares agree to the last bit.
     terms = WWZ_GROUPS["DVA"] if set(WWZ_TERMS) <= set(out.data_vars) else ("DVA",)
@@ -522,8 +525,12 @@ def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset) -> None:
         out["DVA"] = sum(out[t] for t in terms)
     dva = sum(out[t].sum("importer") for t in terms)
     total = sum(ds[t].sum(["sector", "importer"]) for t in terms)
-    share = "DVA_absorbed_abroad_share" if terms != ("DVA",) else "EXGR_DVASH"
-    out[share] = _share(dva, out["gexp"].sum("importer"))
+    # A Leontief result's DVA is domestic content (TiVA EXGR_DVA); a WWZ
+    # summary's is terms 1-5, absorbed abroad: the share is named for which.
+    content = terms == ("DVA",) and lookup("DVA", method).tiva == "EXGR_DVA"
+    share = "EXGR_DVASH" if content else "DVA_absorbed_abroad_share"
+    if share not in out:  # a summary's own share, recomputed by importer, is kept
+        out[share] = _share(dva, out["gexp"].sum("importer"))
     out["DVA_group_share"] = _share(dva, total)
     out["DVA_importer_share"] = _share(out["DVA"], dva)
 
@@ -555,6 +562,8 @@ def _select_countries(ds, dim, countries, sum_members):
     """
     have = [str(c) for c in ds[dim].values]
     if countries is not None:
+        if not isinstance(countries, str | list | tuple | np.ndarray | pd.Index):
+            raise OptionError(f"countries must be a code or a list of codes, got {countries!r}")
         wanted = [countries] if isinstance(countries, str) else list(countries)
         _check_countries(wanted, have)
         ds = ds.sel({dim: wanted})

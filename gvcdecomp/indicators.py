@@ -422,14 +422,19 @@ def va_absorbed(table, categories, groups=None) -> xr.Dataset:
         ``va_absorbed`` with dimensions (source_country, source_sector,
         destination), units of the table.
     """
-    cats = [categories] if isinstance(categories, str) else list(categories)
     known = list(table.fd_categories)
+    if not isinstance(categories, str | list | tuple | np.ndarray):
+        raise OptionError(f"categories must be a category or a list of them, got {categories!r}")
+    cats = [categories] if isinstance(categories, str) else list(categories)
     bad = [k for k in cats if k not in known]
     if bad or not cats:
         raise OptionError(
             f"categories: {', '.join(map(repr, bad)) or 'none given'}; the table's final-demand "
             f"categories are {', '.join(known)}"
         )
+    twice = [k for k in dict.fromkeys(cats) if cats.count(k) > 1]
+    if twice:  # summing a category twice would count its value added twice
+        raise OptionError(f"categories: {', '.join(map(repr, twice))} given twice")
     groups = resolve(groups, table)
     c = table.core
     R = c.regions(groups)

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import xarray as xr
 
+from .errors import LabelError
+
 
 def is_years(data) -> bool:
     """A Panel or a mapping {year: IOTable} (an xarray Dataset is a Mapping too: excluded)."""
@@ -20,10 +22,15 @@ def concat_years(results: list, years: list):
     that differs between years (the ``source`` file, ``gap_world``, the
     zero-output sectors, ...) lists every year's value
     (``"1995: <file>; 1996: <file>"``) instead of keeping only the first
-    year's.
+    year's. A result whose own ``year`` differs from its key (a mapping
+    ``{2001: table of 2000}``) is a :class:`~gvcdecomp.errors.LabelError`, as
+    in a Panel: the data would carry one year and its source another.
     """
     from .panel import check_same_labels
 
+    for r, y in zip(results, years):
+        if "year" in r.coords and r["year"].ndim == 0 and r["year"].item() != y:
+            raise LabelError(f"year {y} holds a table or result of year {r['year'].item()}")
     check_same_labels(results, years)  # concat would fill the labels of other years with NaN
     parts = [r if "year" in r.coords else r.assign_coords(year=y) for r, y in zip(results, years)]
     out = xr.concat(parts, dim="year", combine_attrs="drop_conflicts")
