@@ -45,7 +45,8 @@ def product_sectors(table, sectors) -> list[int]:
                 f", ...); known for {', '.join(MANUFACTURING)}: pass the codes as sectors=[...]"
             )
         sectors = MANUFACTURING[d.name]
-    if isinstance(sectors, str) or not isinstance(sectors, Sequence | np.ndarray) or not len(sectors):
+    listed = isinstance(sectors, Sequence | np.ndarray) and not isinstance(sectors, str)
+    if not listed or not len(sectors):
         raise OptionError(f'sectors must be "manufacturing" or a list of codes, got {sectors!r}')
     return [table.sector_index(s) for s in sectors]
 

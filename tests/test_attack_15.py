@@ -134,6 +134,29 @@ def test_gvc_income_matches_a_dense_transcription_with_groups():
     r = gvc_income(t, sectors=["s1"], groups={"R": ["C1", "C3"]})
     want = xr.DataArray(inc, dims=("country", "sector"),
                         coords={"country": list(t.countries), "sector": list(t.sectors)})
-    np.testing.assert_allclose(r.gvc_income.sel(country="R"), want.sel(country=["C1", "C3"]).sum("country"), rtol=1e-12)
+    np.testing.assert_allclose(
+        r.gvc_income.sel(country="R"), want.sel(country=["C1", "C3"]).sum("country"), rtol=1e-12
+    )
     np.testing.assert_allclose(r.gvc_income.sel(country="C0"), want.sel(country="C0"), rtol=1e-12)
     assert float(r.gvc_income_share.sum()) == pytest.approx(1.0, abs=1e-12)
+
+
+# -- WIOD 2013 identities ------------------------------------------------------------------
+def test_wiod2013_gvc_income_and_chain_identities(wiod2013_dir):
+    t = gd.load_wiod2013(2011)
+    manu = [t.sector_index(f"c{i}") for i in range(3, 17)]  # ISIC Rev.3 15-37
+    world_manu = t.Yc.sum(axis=1).reshape(t.G, t.N)[:, manu].sum()
+    r = gvc_income(t)
+    assert float(r.gvc_income.sum()) == pytest.approx(world_manu, rel=1e-10)
+    assert float(r.world_final_output) == pytest.approx(world_manu, rel=1e-12)
+    c = chain_fva(t, "EU27", exclude="RoW")
+    eu = gd.groups.resolve("EU27", t)["EU27"]
+    assert "ROM" in eu and len(eu) == 27
+    ok = c.sel(country=[k for k in t.countries if k != "RoW"])
+    np.testing.assert_allclose(ok.chain_fva_within + ok.chain_fva_outside, ok.chain_fva, rtol=1e-12)
+    np.testing.assert_allclose(
+        ok.chain_domestic_va + ok.chain_fva, ok.chain_final_output, rtol=1e-9, atol=1e-6
+    )
+    # a non-EU chain has no within-region FVA; an EU chain's within part is from EU members
+    assert float(abs(c.chain_fva_within.sel(country="USA")).max()) == 0.0
+    assert float(c.chain_fva_within.sel(country="DEU").sum()) > 0
