@@ -265,7 +265,7 @@ def plot_smile(
     weighted by value added, so the small ones barely move it), drawn only
     over the positions of the bubbles drawn that year; the legend says
     whether it is a smile, an inverted U or monotone there. Both axes span
-    every bubble centre and the whole fitted line.
+    every bubble, drawn whole, and the whole fitted line.
 
     The ``label_top`` largest contributors (of the latest year) are labelled
     ``"CCC Industry name"``; a label goes to the first of several places
@@ -363,6 +363,8 @@ def plot_smile(
         ax.set_title(title or _title(ds, years, full))
         legend_below(ax, ncol=1, handles=handles, labels=labels,
                      title="bubble area ∝ value added in the chain")
+        _hold_bubbles(ax, np.concatenate(xs[::2]), np.concatenate(ys[::2]),
+                      np.concatenate(radii))  # fmt: skip
         colour, frame = frames[-1]  # the latest year's contributors get the labels
         items = [
             (row["position"], 100 * row[y], _radius(row["va_share"]), f"{c} {names.get(s, s)}")
@@ -401,6 +403,31 @@ def _limits(ax, x, y, pad: float = 0.06):
                            (np.nanmin(y), np.nanmax(y), ax.set_ylim)):  # fmt: skip
         span = (hi - lo) or 1.0
         setter(lo - pad * span, hi + pad * span)
+
+
+def _hold_bubbles(ax, x, y, radius):
+    """Widen the limits so that every bubble is drawn whole, not only its centre.
+
+    A bubble of ``radius`` (:func:`_radius`, points) is a marker of area
+    pi radius² pt², so its disc is sqrt(pi) radius / 2 points across half-way;
+    its extent in data units depends on the limits themselves, so they are
+    widened until they hold every disc (a few rounds; the layout is settled first).
+    """
+    fig = ax.figure
+    fig.canvas.draw()
+    box = ax.get_window_extent(fig.canvas.get_renderer())
+    half = (np.sqrt(np.pi) * np.asarray(radius) / 2 + 1.0) * fig.dpi / 72  # pixels, with the edge
+    for values, size, get, setter in ((x, box.width, ax.get_xlim, ax.set_xlim),
+                                      (y, box.height, ax.get_ylim, ax.set_ylim)):  # fmt: skip
+        lo, hi = get()
+        for _ in range(20):
+            per_pixel = (hi - lo) / size
+            new_lo = min(lo, np.min(values - half * per_pixel))
+            new_hi = max(hi, np.max(values + half * per_pixel))
+            if (new_lo, new_hi) == (lo, hi):
+                break
+            lo, hi = new_lo, new_hi
+        setter(lo, hi)
 
 
 # Directions tried around a bubble (8 compass points, the four diagonals

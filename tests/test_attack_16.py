@@ -110,3 +110,40 @@ def test_validation_page_shows_what_the_script_prints(capsys):
     assert len(year) == len(stated) == 7
     for y, (s, worst) in zip(year, stated):
         assert float(y) <= float(s) and (worst != "2010" or y == s), (y, s, worst)
+
+
+# -- plot_smile: every bubble drawn whole inside the axes ------------------------------------
+
+
+def _bubbles_outside(ax) -> list:
+    """Bubbles whose disc (diameter sqrt(s) points) crosses the axes' edge, in pixels."""
+    fig = ax.figure
+    fig.canvas.draw()
+    box = ax.get_window_extent(fig.canvas.get_renderer())
+    out = []
+    for coll in ax.collections:
+        centres = ax.transData.transform(coll.get_offsets())
+        radii = np.sqrt(np.broadcast_to(coll.get_sizes(), len(centres))) / 2 * fig.dpi / 72
+        for (cx, cy), r in zip(centres, radii, strict=True):
+            if cx - r < box.x0 - 0.5 or cx + r > box.x1 + 0.5 or cy - r < box.y0 - 0.5 \
+                    or cy + r > box.y1 + 0.5:  # fmt: skip
+                out.append((cx, cy, r))
+    return out
+
+
+@pytest.mark.parametrize("y", ["va_rate", "va_share"])
+def test_plot_smile_draws_every_bubble_inside_the_axes(y):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gvcdecomp.plots import plot_smile
+
+    try:
+        # the chain's own final stage holds most of its value: a large bubble at the edge
+        ds = gd.smile_curve(random_table(3, 2, seed=1), "C0", "s0")
+        ax = plot_smile(ds, y=y, min_share=0, label_top=2)
+        assert len(ax.collections[0].get_offsets()) >= 4
+        assert _bubbles_outside(ax) == []
+    finally:
+        plt.close("all")
