@@ -102,9 +102,10 @@ def reproduce(args) -> int:
         for y in tqdm(years, desc="WIOD 2013", disable=len(years) == 1, file=sys.stderr):
             rows[y] = dva_shares(first if y == years[0] else panel[y], args.sector, countries)
     width = max(len(c) for c in countries)
-    print(f"{'':{width}} " + " ".join(f"{y:>7}" for y in years) + ("   study" if args.sector == "c14" else ""))
+    with_study = args.sector == "c14" and 2011 in years  # the study's figures are for 2011
+    print(f"{'':{width}} " + " ".join(f"{y:>7}" for y in years) + ("   study" if with_study else ""))
     for c in countries:
-        study = STUDY.get(c) if args.sector == "c14" and years == [2011] else None
+        study = STUDY.get(c) if with_study else None
         line = f"{c:{width}} " + " ".join(f"{rows[y][c]:7.1f}" for y in years)
         print(line + (f"   {study:5.1f}" if study is not None else ""))
     for w in caught:

@@ -147,3 +147,21 @@ def test_plot_smile_draws_every_bubble_inside_the_axes(y):
         assert _bubbles_outside(ax) == []
     finally:
         plt.close("all")
+
+
+# -- CLI: the study's column holds the study's figures whenever 2011 is shown ---------------
+
+
+@pytest.mark.parametrize("years, shown", [("2010-2011", True), ("2009-2010", False)])
+def test_reproduce_study_column_filled_when_2011_is_shown(capsys, years, shown):
+    from gvcdecomp.cli import STUDY, main
+
+    d = require_data("wiod2013")
+    assert main(["reproduce", "--path", str(d), "--year", years, "--countries", "USA,KOR"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(l for l in lines if "2010" in l)
+    assert ("study" in header) == shown
+    usa, kor = (next(l for l in lines if l.startswith(c)) for c in ("USA", "KOR"))
+    assert len(re.findall(r"\d+\.\d", usa)) == 2 + shown and len(re.findall(r"\d+\.\d", kor)) == 2
+    if shown:
+        assert usa.split()[-1] == f"{STUDY['USA']:.1f}"
