@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 from tqdm import tqdm
 
+from . import table as table_module
 from .errors import OptionError
+from .table import caller_stacklevel
 
 
 def _one_year(panel, year, specs):
     # runs on a worker: the table is read there, never shipped, and every method
-    # of the list runs on it before it is dropped
+    # of the list runs on it before it is dropped. Its warnings are returned, not
+    # printed there (across the client's bar, at no line of the caller's code).
     from .methods import run_all
 
-    return run_all(panel[year], specs)
+    before = set(table_module._WARNED)
+    with warnings.catch_warnings(record=True) as held, table_module.defer_warnings():
+        table = panel[year]
+        out = run_all(table, specs)
+    found = (table.diagnostics, table.notes, table_module._WARNED - before)
+    return out, found, [(w.category, str(w.message)) for w in held]
 
 
 def map_years(panel, specs: dict, client, progress: bool, desc: str) -> list:
@@ -38,8 +47,18 @@ def map_years(panel, specs: dict, client, progress: bool, desc: str) -> list:
         futures = [client.submit(_one_year, panel, y, specs, pure=False) for y in panel.years]
         for _ in tqdm(as_completed(futures), total=len(futures), desc=desc, disable=not progress):
             pass
-        return client.gather(futures)
+        per_year = client.gather(futures)
     finally:
         if own:
             client.close()
             cluster.close()
+    # as in this process: one summary of the years' balance findings after the bar (a
+    # year summarised is not warned again when loaded here), then each other warning once
+    with panel.collecting():
+        for y, (_, (diagnostics, notes, warned), _) in zip(panel.years, per_year, strict=True):
+            panel.record(y, diagnostics, notes)
+            table_module._WARNED.update(warned)
+    held = dict.fromkeys(w for _, _, ws in per_year for w in ws)
+    for category, message in held:
+        warnings.warn(message, category, stacklevel=caller_stacklevel())
+    return [out for out, _, _ in per_year]

@@ -60,10 +60,15 @@ class Panel(Mapping):
                 f"{self.source} panel: the table loaded for year {year} says it is of "
                 f"{table.year} ({table.source})"
             )
-        self.diagnostics[year], self.notes[year] = table.diagnostics, table.notes
+        self.record(year, table.diagnostics, table.notes)
+        return table
+
+    def record(self, year: int, diagnostics: dict, notes: list[str]) -> None:
+        """Keep the balance findings and notes of ``year``, loaded here or elsewhere
+        (a Dask worker), so that :meth:`collecting` summarises it with the others."""
+        self.diagnostics[year], self.notes[year] = diagnostics, notes
         if self._collected is not None:
             self._collected.append(year)
-        return table
 
     def __contains__(self, year):
         return year in self.years  # without loading the table (Mapping's default would)

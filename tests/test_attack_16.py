@@ -165,3 +165,39 @@ def test_reproduce_study_column_filled_when_2011_is_shown(capsys, years, shown):
     assert len(re.findall(r"\d+\.\d", usa)) == 2 + shown and len(re.findall(r"\d+\.\d", kor)) == 2
     if shown:
         assert usa.split()[-1] == f"{STUDY['USA']:.1f}"
+
+
+# -- Dask path: one panel summary at the caller's line after the bar, nothing from workers ---
+
+
+def _warned_year(year):
+    """A table with a negative row sum (negative final demand, no inputs): it warns."""
+    t = random_table(3, 2, seed=year % 7)
+    Z, Y = t.Z.copy(), t.Y.copy()
+    Z[0, :] = Z[:, 0] = 0.0
+    Y[0] = 0.0
+    Y[0, 0, 0] = -1.0
+    return IOTable(Z, Y, t.countries, t.sectors, t.fd_categories, year=year,
+                   source=f"attack table {year}")  # fmt: skip
+
+
+def test_warned_year_warns_alone():
+    _, caught = _balance(lambda: _warned_year(2000))
+    assert len(caught) == 1 and "1 row sum(s) negative" in str(caught[0].message)
+
+
+def test_dask_panel_gives_one_summary_at_the_callers_line(capfd):
+    distributed = pytest.importorskip("distributed")
+    panel = gd.Panel([2000, 2001], _warned_year, "attack")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True) as cluster:
+        with distributed.Client(cluster) as client:
+            capfd.readouterr()
+            r, caught = _balance(lambda: gd.decompose(panel, "wwz", client=client, progress=False))
+            err = capfd.readouterr().err
+    assert list(r.year.values) == [2000, 2001]
+    (w,) = caught
+    assert w.filename == __file__ and str(w.message).startswith("attack panel, 2 years loaded")
+    assert "1 row(s) with a negative sum" in str(w.message) and "BalanceWarning" not in err
+    assert sorted(panel.diagnostics) == [2000, 2001]
+    # summarised: loading a year here afterwards is not warned again
+    assert _balance(lambda: panel[2001])[1] == []
