@@ -76,7 +76,7 @@ def test_missing_files_say_what_and_where(tmp_path, monkeypatch):
     with pytest.raises(gd.DataNotFoundError) as e:
         gd.load_wiod2013(2011)
     msg = str(e.value)
-    assert "wiot_2011" in msg and "wiot11_row_(apr|sep)12" in msg
+    assert "wiot_2011" in msg and "wiot11_row_{apr,sep}12.xlsx" in msg
     assert str(tmp_path / "nowhere" / "wiod2013") in msg and "wiod.org" in msg
     with pytest.raises(gd.DataNotFoundError, match=str(tmp_path)):
         gd.load_wiod2013(2011, path=tmp_path)
