@@ -17,7 +17,7 @@ from test_icio import LAYOUTS, make_table
 from test_icio import write as write_icio
 from test_wiod2016 import assert_table_equals, write_rdata
 from test_wiod2016 import make_table as make_w16
-from test_wiot_excel import small_table
+from test_wiot_excel import rewrite_sheet, small_table
 from wiot_writer import write_wiot_excel
 
 import gvcdecomp as gd
@@ -182,19 +182,6 @@ def test_encrypted_workbooks(tmp_path):
 # -- cells openpyxl cannot read --------------------------------------------------------------
 
 
-def resheet(f, edit):
-    """Rewrite the sheet XML of workbook ``f`` with ``edit`` (str -> str)."""
-    with zipfile.ZipFile(f) as z:
-        parts = {i.filename: z.read(i) for i in z.infolist()}
-    sheet = "xl/worksheets/sheet1.xml"
-    new = edit(parts[sheet].decode())
-    assert new != parts[sheet].decode()
-    parts[sheet] = new.encode()
-    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-
-
 def cell(content):
     """Replace the number in cell G9 (inside the data block) by ``content`` (a <c> element)."""
     return lambda x: re.sub(r'<c r="G9"><v>[^<]*</v></c>', content, x)
@@ -216,7 +203,7 @@ def cell(content):
 )
 def test_bad_cells_are_file_format_errors(tmp_path, edit, match):
     f = xlsx(tmp_path)
-    resheet(f, edit)
+    rewrite_sheet(f, edit)
     with pytest.raises(FileFormatError, match=match) as e:
         read_wiot_excel(f)
     assert "WIOT09_ROW_Sep12.xlsx" in str(e.value) and "\n" not in str(e.value)
