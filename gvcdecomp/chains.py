@@ -84,7 +84,7 @@ def gvc_income(table, sectors="manufacturing", groups=None):
     c = table.core
     R = c.regions(groups)
     yM = np.where(np.isin(np.arange(c.n) % c.N, cols), table.Yc.sum(axis=1), 0.0)
-    income = R.by_region_sector(c.v * (c.B @ yM))
+    income = R.by_region_sector(c.v * c.solve(yM))
     world = yM.sum()
     share = income.sum(axis=1) / world if world else np.zeros(R.G)
     ds = result_dataset(

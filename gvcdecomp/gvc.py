@@ -172,22 +172,21 @@ def wwyz_participation(table, by: str = "country") -> xr.Dataset:
     """
     by = _check_by(by)
     c, y, yD, yF = _final(table)
-    AF = _foreign_blocks(c)
     vL = _row_local(c, c.v)  # u V̂ L
-    By = c.B @ y
+    By = c.solve(y)
     LyD = c.local_times(yD)
-    vLAF = vL @ AF
+    vLAF = _row_times_AF(c, vL)
     flows = {
         "va": c.v * By,
         "V_D": c.v * LyD,
         "V_RT": c.v * c.local_times(yF),
-        "V_GVC_S": c.v * c.local_times(AF @ LyD),
-        "V_GVC_C": c.v * c.local_times(AF @ (By - LyD)),
+        "V_GVC_S": c.v * c.local_times(_AF_times(c, LyD)),
+        "V_GVC_C": c.v * c.local_times(_AF_times(c, By - LyD)),
         "y": y,
         "Y_D": vL * yD,
         "Y_RT": vL * yF,
         "Y_GVC_S": _row_local(c, vLAF) * yD,
-        "Y_GVC_C": (vLAF @ c.B) * y - _row_local(c, vLAF) * yD,
+        "Y_GVC_C": c.solve_t(vLAF) * y - _row_local(c, vLAF) * yD,  # (w B)ᵀ = Bᵀ wᵀ
     }
     ds = _grid(table, flows, by)
     for side, tot, p in (("forward", "va", "V"), ("backward", "y", "Y")):
@@ -235,21 +234,21 @@ def production_length(table, by: str = "country") -> xr.Dataset:
     """
     by = _check_by(by)
     c, y, _, _ = _final(table)
-    AF = _foreign_blocks(c)
     vL = _row_local(c, c.v)
-    vB = c.v @ c.B
-    By = c.B @ y
-    vLAF = vL @ AF
-    vLAFB = vLAF @ c.B
+    vB = c.solve_t(c.v)  # row vectors times B as Bᵀ solves: (w B)ᵀ = Bᵀ wᵀ
+    By = c.solve(y)
+    BBy = c.solve(By)
+    AFBy = _AF_times(c, By)
+    vLAFB = c.solve_t(_row_times_AF(c, vL))
     sums = {
         "va": c.v * By,
-        "Xv": c.v * (c.B @ By),
+        "Xv": c.v * BBy,
         "y": y,
-        "Xy": (vB @ c.B) * y,
-        "V_GVC_forward": c.v * c.local_times(AF @ By),
-        "Xv_GVC": c.v * (c.local_times(c.local_times(AF @ By)) + c.local_times(AF @ (c.B @ By))),
+        "Xy": c.solve_t(vB) * y,
+        "V_GVC_forward": c.v * c.local_times(AFBy),
+        "Xv_GVC": c.v * (c.local_times(c.local_times(AFBy)) + c.local_times(_AF_times(c, BBy))),
         "V_GVC_backward": vLAFB * y,
-        "Xy_GVC": (_row_local(c, vL) @ AF @ c.B + vLAFB @ c.B) * y,
+        "Xy_GVC": c.solve_t(_row_times_AF(c, _row_local(c, vL)) + vLAFB) * y,
     }
     ds = _grid(table, sums, by)
     out = xr.Dataset(
@@ -286,7 +285,7 @@ def upstreamness(table) -> xr.DataArray:
     Reference: Antràs, Chor, Fally & Hillberry (2012), AER P&P 102(3): 412-416.
     """
     x = table.x
-    U = np.where(x > 0, _ratio(table.core.B @ x, x), np.nan)
+    U = np.where(x > 0, _ratio(table.core.solve(x), x), np.nan)
     return _dataarray(table, U, "upstreamness", UPSTREAMNESS_REFERENCE)
 
 
@@ -307,7 +306,8 @@ def downstreamness(table) -> xr.DataArray:
     Reference: Antràs & Chor (2013), Econometrica 81(6); Antràs & Chor (2018),
     NBER WP 24185.
     """
-    return _dataarray(table, table.core.B.sum(axis=0), "downstreamness", DOWNSTREAMNESS_REFERENCE)
+    u_B = table.core.solve_t(np.ones(table.n))  # column sums of B: (u B)ᵀ = Bᵀ u
+    return _dataarray(table, u_B, "downstreamness", DOWNSTREAMNESS_REFERENCE)
 
 
 @over_years
@@ -430,12 +430,27 @@ def _final(table):
     return c, y, yD, y - yD
 
 
-def _foreign_blocks(c) -> np.ndarray:
-    """A_F: A with its domestic (diagonal) blocks set to zero."""
-    AF = c.A.copy()
-    for s in range(c.G):
-        AF[s * c.N : (s + 1) * c.N, s * c.N : (s + 1) * c.N] = 0.0
-    return AF
+# A_F is A with its domestic (diagonal) blocks set to zero. Its products are
+# read from Z and 1/x (``A = Z x̂⁻¹``) block by block, leaving the domestic block
+# out rather than subtracting it (no cancellation), and without forming A.
+def _AF_times(c, w: np.ndarray) -> np.ndarray:
+    """``A_F w`` for w of shape (GN,)."""
+    Z, s, N = c.engine.Z, c.engine.inv_x * w, c.N
+    out = np.empty(c.n)
+    for lo in range(0, c.n, N):
+        hi = lo + N
+        out[lo:hi] = Z[lo:hi, :lo] @ s[:lo] + Z[lo:hi, hi:] @ s[hi:]
+    return out
+
+
+def _row_times_AF(c, w: np.ndarray) -> np.ndarray:
+    """``w A_F`` for a row vector w of shape (GN,)."""
+    Z, N = c.engine.Z, c.N
+    out = np.empty(c.n)
+    for lo in range(0, c.n, N):
+        hi = lo + N
+        out[lo:hi] = w[:lo] @ Z[:lo, lo:hi] + w[hi:] @ Z[hi:, lo:hi]
+    return out * c.engine.inv_x
 
 
 def _row_local(c, w: np.ndarray) -> np.ndarray:

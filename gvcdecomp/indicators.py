@@ -373,9 +373,9 @@ def _flows(table, groups) -> tuple[dict, tuple]:
     Yc = R.columns(table.Yc)
     vb_ss = R.vb[owner, rows]  # V^s B^{ss}
     fv = R.vb.sum(axis=0) - vb_ss  # Σ_{t≠s} V^t B^{ts}
-    BY = c.B @ Yc  # [i in s, r]: Σ_t B^{st} Y^{tr}
+    BY = c.solve(Yc)  # [i in s, r]: Σ_t B^{st} Y^{tr}
     ffd = c.v * (BY.sum(axis=1) - BY[rows, owner])
-    dvafx = c.v * (c.B @ E - R.diag_times(E))  # Σ_{r≠s} B^{sr} E^{r*}
+    dvafx = c.v * (c.solve(E) - R.diag_times(E))  # Σ_{r≠s} B^{sr} E^{r*}
     vsl = np.empty(c.n)  # V^s L^{ss}
     for L, r in zip(R.L_local, R.rows):
         vsl[r] = c.v[r] @ L
@@ -439,7 +439,7 @@ def va_absorbed(table, categories, groups=None) -> xr.Dataset:
     c = table.core
     R = c.regions(groups)
     YK = table.Y[:, :, [known.index(k) for k in cats]].sum(axis=2)  # (GN, G)
-    va = (c.v[:, None] * R.columns(c.B @ YK)).reshape(c.G, c.N, R.G)
+    va = (c.v[:, None] * R.columns(c.solve(YK))).reshape(c.G, c.N, R.G)
     ds = result_dataset(
         table, {"va_absorbed": va}, ("source_country", "source_sector", "destination"),
         {"source_country": list(table.countries), "source_sector": list(table.sectors),

@@ -67,9 +67,10 @@ def smile_curve(data, country: str, sectors, target: str = "final", groups=None)
       and the value-added weighted mean position over all j is ``u x_f / u
       f``, the chain's length.
 
-    ``B B f`` is computed as ``B (B f)``, two matrix-vector products. With a
-    single product industry, ``f`` for ``"final"`` and ``"exports"`` differ
-    only by a scalar, so shares and positions are the same for both.
+    ``B B f`` is computed as ``B (B f)``, two solves with the table's factored
+    I - A (B itself is not formed). With a single product industry, ``f`` for
+    ``"final"`` and ``"exports"`` differ only by a scalar, so shares and
+    positions are the same for both.
 
     Relation to the paper: Meng, Ye & Wei (2020) measure the "strength and
     length" of the links between producers and the chain's product and put on
@@ -243,9 +244,9 @@ def _smile_one(table, country, sectors, target, groups) -> xr.Dataset:
     if total == 0:
         raise OptionError(f"the chain {chain} has no {target} value in {table._name}")
 
-    xf = c.B @ f  # output of every sector needed for the chain
+    xf = c.solve(f)  # output of every sector needed for the chain
     va = c.v * xf
-    stages = c.v * (c.B @ xf)  # v_j (B B f)_j
+    stages = c.v * c.solve(xf)  # v_j (B B f)_j
     by = reg.by_region_sector
     va_r, stages_r = by(va), by(stages)
     x_r, gva_r = by(table.x), by(table.value_added)
