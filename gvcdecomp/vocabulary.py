@@ -22,6 +22,8 @@ use ``country`` / ``sector``; value-added origin uses ``source_country`` /
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import xarray as xr
@@ -462,17 +464,56 @@ def glossary_markdown() -> str:
         "",
     ]
     for method, title in titles.items():
-        lines += [f"## {title}", "",
-                  "| variable | meaning | units | formula | aggregates | reference | decompr "
-                  "| icio | TiVA |", "|---|---|---|---|---|---|---|---|---|"]
+        # two narrow tables rather than one of nine columns, wider than the page
+        defs = ["| variable | meaning | units | formula | aggregates |", "|---|---|---|---|---|"]
+        refs = ["| variable | reference | decompr | icio | TiVA |", "|---|---|---|---|---|"]
         for name, v in VARIABLES[method].items():
-            cells = [f"`{name}`", v.long_name, v.units, f"`{v.formula}`", v.aggregates,
-                     v.reference, v.decompr or "—", v.icio or "—", v.tiva or "—"]
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        lines.append("")
+            defs.append(_row(f"`{name}`", v.long_name, v.units, formula_markdown(v.formula),
+                             v.aggregates))
+            refs.append(_row(f"`{name}`", v.reference, v.decompr or "—", v.icio or "—",
+                             v.tiva or "—"))
+        lines += [f"## {title}", "", *defs, "", "Where each comes from and its name elsewhere:",
+                  "", *refs, ""]
     from .model import QUANTITIES
 
     lines += ["## The labelled model (`gvcdecomp.model.labelled(t, what)`)", "",
               "| what | meaning |", "|---|---|"]
     lines += [f"| `{k}` | {d} |" for k, d in QUANTITIES.items()]
     return "\n".join(lines) + "\n"
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+# the registry writes formulas in Unicode (they are also the ``description`` attribute);
+# the glossary shows the ones with sub/superscripts, sums or hats as TeX for MathJax
+_MATHLIKE = re.compile(r"[\^Σᵀ≠∈∉\u0302⁻]|_\{")
+# prose: lowercase words, not an index such as the "sr" of "A^{sr}"
+_PROSE = re.compile(r"(?<![\\\w{^_])[a-z][a-z'-]+(?: [a-z][a-z'-]+)*(?![\w{^_])")
+# a variable name: two characters or more, with a capital, a digit or an underscore
+_NAME = re.compile(r"(?<![\\\w])(?=\w*[A-Z0-9_])[A-Za-z][A-Za-z0-9]+(?:_[A-Za-z0-9]+)*(?![\w{])")
+_SCRIPT = re.compile(r"(?<!\\)([_^])([A-Za-z0-9]{2,}|\([^()]*\))")
+_SYMBOLS = {"Σ": r"\sum ", "≠": r"\neq ", "∈": r"\in ", "∉": r"\notin ", "ᵀ": r"^\top ",
+            "⁻¹": "^{-1}", "#": r"\mathbin{\#}", "δ": r"\delta ", "Ω": r"\Omega "}
+
+
+def formula_markdown(formula: str) -> str:
+    """A registry formula for the glossary: arithmatex ``$...$`` TeX when it is math-like.
+
+    Words become ``\\text`` (prose) or ``\\mathrm`` (variable names such as
+    ``DVA_FIN``), multi-character sub- and superscripts get braces and the Unicode
+    symbols their TeX commands; anything else (``(DVA) / (gexp)``) stays code.
+    """
+    # Ŷ -> Y + combining hat, as v̂ is written (not all of NFD: ≠ would become = + slash)
+    text = "".join(h if (h := unicodedata.normalize("NFD", c)).endswith("\u0302") else c
+                   for c in formula)
+    if not _MATHLIKE.search(text):
+        return f"`{formula}`"
+    text = _NAME.sub(lambda m: r"\mathrm{" + m[0].replace("_", r"\_") + "}", text)
+    text = _PROSE.sub(lambda m: rf"\text{{ {m[0]} }}", text)
+    text = _SCRIPT.sub(lambda m: f"{m[1]}{{{m[2]}}}", text)
+    text = re.sub("([A-Za-z])\u0302", r"\\hat{\1}", text)
+    for symbol, tex in _SYMBOLS.items():
+        text = text.replace(symbol, tex)
+    return f"${text.strip()}$"

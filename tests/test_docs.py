@@ -149,6 +149,30 @@ def test_docstring_tables_render_as_tables(site):
     assert api.count('class="autorefs autorefs-internal"') > 60  # the former Sphinx roles
 
 
+def test_glossary_formulas_are_math_and_names_unbroken(site):
+    page = site / "glossary" / "index.html"
+    p = _parse(page)
+    assert len([t for t in p.math if "\\sum" in t or "^{" in t]) > 40  # formulas as TeX
+    html = page.read_text()
+    # one table of nine columns was wider than the page: each table now has five at most
+    assert max(t.count("<th>") for t in html.split("<table>")[1:]) <= 5
+    # the names in a table's first column never break mid-word
+    assert re.search(r'<link[^>]+href="[./]*stylesheets/extra\.css"', html)
+    css = (site / "stylesheets" / "extra.css").read_text()
+    rule = re.search(r"td:first-child code\s*\{([^}]*)\}", css)
+    assert rule and "white-space: nowrap" in rule[1]
+
+
+def test_api_term_tables_have_headers_and_no_rst_literals(site):
+    api = (site / "api" / "index.html").read_text()
+    assert "``" not in api  # numpydoc ``literals`` (also inside parameter types) converted
+    for term, name in (("DVA_INTrexI1", "wwz"), ("DVA_INTrex", "kww")):
+        doc = api[api.index(f'id="gvcdecomp.methods.{name}.{name}"') :]
+        table = doc[doc.index("<table>") : doc.index("</table>")]
+        assert re.search(r"<thead>\s*<tr>\s*<th>term</th>\s*<th>formula</th>", table), name
+        assert f"<td><code>{term}</code></td>" in table and "<td><code>V^s" in table.replace("(", "")
+
+
 def test_names_on_the_pages_exist():
     """Every ``gd.name`` the method and citation pages mention is in the package."""
     import gvcdecomp as gd
@@ -196,7 +220,13 @@ def test_rst_converter():
     # so no entry: its link is optional (shown as code if nothing renders it)
     assert '<autoref identifier="pkg.mod.f"><code>f</code></autoref>' in out
     assert '<autoref identifier="pkg.mod.C" optional><code>pkg.mod.C</code></autoref>' in out
-    assert "| name | formula |\n|---|---|\n| EXGR | E^{s\\*} and G\\*K continued |" in out
+    # pseudo-math cells are code (their * ^ _ are not Markdown), joined before quoting
+    assert "| name | formula |\n|---|---|\n| EXGR | `E^{s*} and G*K continued` |" in out
+    # a headerless two-column table gets a header; ``literals`` in a type lose their quotes
+    bare = rst.convert("===  ======\nDVA  V^s Y^{sr}\n===  ======\n", pkg, pkg)
+    assert bare.startswith("| term | formula |\n|---|---|\n| DVA | `V^s Y^{sr}` |")
+    typed = rst.convert("Parameters\n----------\nt : IOTable (adds a ``year`` dim)\n    x", pkg, pkg)
+    assert "t : IOTable (adds a year dim)" in typed
     assert "*emphasis* stays; **strong** too." in out
     assert "$$\nx = B y\n$$" in out
     # a free paragraph after the entries of Returns opens a Notes section

@@ -29,6 +29,7 @@ SECTION_WITH_ENTRIES = {"Parameters", "Other Parameters", "Returns", "Yields", "
                         "Raises", "Warns", "Attributes"}
 # what may start an entry of those sections: "name", "name : type", "a, b : type", "X or Y"
 ENTRY_START = re.compile(r"^\**[A-Za-z_][\w.]*(?:(?:\s*,\s*|\s+or\s+)\**[A-Za-z_][\w.]*)*(?:\s:\s.*)?$")
+PSEUDO_MATH = re.compile(r"[\^*#Σᵀ≠∈]|\w_\w")
 EMPHASIS = re.compile(r"(?<![\w*\\])(\*\*?)(?![\s*]).*?(?<![\s*\\])\1(?![\w*])")
 
 
@@ -83,7 +84,11 @@ def convert(text: str, obj, pkg, shown: set[str] = frozenset()) -> str:
         if line.rstrip().endswith("::") and not line.lstrip().startswith(".."):
             line = line.rstrip()[:-1]  # "as follows::" + indented block -> a code block
         line = ROLE.sub(lambda m: _link(m, obj, pkg, shown), line)
-        out.append(line if ENTRY.match(line) or line.lstrip().startswith("|") else _escape_stars(line))
+        if ENTRY.match(line):  # the type is shown as code already: ``year`` -> year
+            name, sep, kind = line.partition(" : ")
+            out.append(name + sep + re.sub(r"``([^`]+)``", r"\1", kind))
+        else:
+            out.append(line if line.lstrip().startswith("|") else _escape_stars(line))
     return "\n".join(out)
 
 
@@ -139,7 +144,13 @@ def _tables(lines: list[str]) -> list[str]:
             j += 1
         header = _rows(lines[borders[0] + 1 : borders[1]], starts) if len(borders) == 3 else None
         body = _rows(lines[borders[-2] + 1 : borders[-1]], starts)
-        header = header[0] if header else [""] * len(starts)
+        if header:
+            header = header[0]
+        elif len(starts) == 2:  # the headerless tables here list terms and their formulas
+            header = ["term", "formula"]
+        else:
+            log.warning("a simple table without a header row: %r", lines[i + 1].strip())
+            header = [""] * len(starts)
         out.append(indent + "| " + " | ".join(header) + " |")
         out.append(indent + "|" + "---|" * len(starts))
         out += [indent + "| " + " | ".join(row) + " |" for row in body]
@@ -153,12 +164,18 @@ def _rows(lines: list[str], starts: list[int]) -> list[list[str]]:
         if not line.strip():
             continue
         cells = [line[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
-        cells = [_escape_stars(c).replace("|", "\\|") for c in cells]
         if rows and not cells[0]:  # a blank first column continues the row above
             rows[-1] = [f"{p} {c}".strip() for p, c in zip(rows[-1], cells)]
         else:
             rows.append(cells)
-    return rows
+    return [[_cell(c) for c in row] for row in rows]
+
+
+def _cell(text: str) -> str:
+    """A table cell; Unicode pseudo-math (``E^{s*}``, ``Σ_{t≠s}``) as code, not Markdown."""
+    if "`" not in text and PSEUDO_MATH.search(text):
+        return f"`{text}`".replace("|", "\\|")
+    return _escape_stars(text).replace("|", "\\|")
 
 
 def _math_blocks(lines: list[str]) -> list[str]:
