@@ -28,7 +28,6 @@ written with the results.
 from __future__ import annotations
 
 import argparse
-import copy
 import datetime
 import gc
 import os
@@ -38,7 +37,6 @@ import time
 import tracemalloc
 import warnings
 from contextlib import contextmanager, nullcontext
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +45,7 @@ import gvcdecomp as gd
 from gvcdecomp.core import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import fresh  # noqa: E402
 from synthetic import synthetic_table  # noqa: E402
 
 METHODS = {
@@ -59,15 +58,6 @@ METHODS = {
 #: Methods run at the GLORIA size, and those whose dense path is measured there
 #: (each dense run costs about an inverse: 10 minutes or more on this machine).
 GLORIA_METHODS, GLORIA_DENSE = ("wwz", "kww"), ("wwz",)
-
-
-def fresh(table):
-    """A shallow copy of ``table`` without its cached core and derived flows."""
-    t = copy.copy(table)
-    for name, attr in vars(type(table)).items():
-        if isinstance(attr, cached_property):
-            t.__dict__.pop(name, None)
-    return t
 
 
 @contextmanager
