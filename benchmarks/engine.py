@@ -34,7 +34,6 @@ import os
 import platform
 import sys
 import time
-import tracemalloc
 import warnings
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -45,7 +44,7 @@ import gvcdecomp as gd
 from gvcdecomp.core import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import fresh  # noqa: E402
+from run import fresh, traced  # noqa: E402
 from synthetic import synthetic_table  # noqa: E402
 
 METHODS = {
@@ -88,14 +87,7 @@ def least_time(fn, repeat):
 
 def peak_gn2(table, fn) -> float:
     """(table's Z and Y + tracemalloc peak of fn() - what fn's result holds) / 8 GN²."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        out = fn()
-        current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    del out
+    _, peak, current = traced(fn)
     return (table.Z.nbytes + table.Y.nbytes + peak - current) / (8.0 * table.n**2)
 
 
