@@ -435,3 +435,12 @@ def test_not_found_names_files_as_a_reader_writes_them(monkeypatch):
         gd.load_wiod2013(2011)
     assert "no wiod2013 file named wiot_2011.rdata or wiot11_row_{apr,sep}12.xlsx in " in str(e.value)
     assert "\\" not in str(e.value)
+
+
+def test_no_network_says_how_to_do_without_one(monkeypatch):
+    # nothing listens on port 1: the same failure as a machine without internet
+    monkeypatch.setenv("GVCDECOMP_MIRROR", "http://127.0.0.1:1/")
+    with pytest.raises(DataNotFoundError, match="Without a network, put wiot_2011.RData in") as e:
+        gd.load_wiod2013(2011)
+    assert "GVCDECOMP_DATA_DIR" in str(e.value) and "\n" not in str(e.value)
+    assert folder_names("wiod2013") == []

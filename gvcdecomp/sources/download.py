@@ -147,7 +147,13 @@ def find_or_fetch(
                 f"{item.sha256}) and put it in {cache_dir() / source}{os.sep} or in "
                 f"${DATA_DIR_VAR}/{source}/"
             ) from None
-    return fetch(source, filename, item.url, item.sha256, size=item.size)
+    try:
+        return fetch(source, filename, item.url, item.sha256, size=item.size)
+    except DataNotFoundError as e:  # no network: say how to do without one
+        raise DataNotFoundError(
+            f"{e}. Without a network, put {filename} in {cache_dir() / source}{os.sep} or in "
+            f"${DATA_DIR_VAR}/{source}/, or set GVCDECOMP_MIRROR to a copy of the data"
+        ) from e
 
 
 def fetch(
