@@ -114,8 +114,12 @@ def test_unknown_option_names_the_accepted_ones():
 def test_stored_output_gap_is_what_the_terms_leave_unexplained():
     t = stored_output_table(4, 3, seed=5)
     ref = wwz_terms(t)
-    with pytest.warns(gd.BalanceWarning, match="unexplained"):
+    with pytest.warns(gd.BalanceWarning, match="unexplained") as caught:
         ds = gd.decompose(t, "wwz")
+    assert {w.filename for w in caught} == {__file__}  # attributed to the caller's line
+    with pytest.warns(gd.BalanceWarning, match="unexplained") as caught:
+        gd.methods.kww.kww(t)  # called directly: still the caller's line
+    assert {w.filename for w in caught} == {__file__}
     gap = ref["gexp"] - sum(ref[k] for k in TERMS)  # from the plain transcription
     np.testing.assert_allclose(ds["gap"].values, gap, atol=1e-10 * ref["gexp"].max())
     assert abs(gap).max() > 1e-3 * ref["gexp"].max()  # the table really is unbalanced

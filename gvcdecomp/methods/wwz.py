@@ -8,7 +8,7 @@ import numba
 import numpy as np
 import xarray as xr
 
-from ..table import BalanceWarning
+from ..table import BalanceWarning, caller_stacklevel
 from ._result import bilateral_dataset
 
 REFERENCE = (
@@ -204,7 +204,7 @@ def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
             f"unexplained ({int((share > GAP_WARN).sum())} exporter(s) above "
             f"{GAP_WARN:.2%}; world total {ds.attrs['gap_world']:.6g}); see variable 'gap'",
             BalanceWarning,
-            stacklevel=5,
+            stacklevel=caller_stacklevel(),
         )
     return ds
 
