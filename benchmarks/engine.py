@@ -56,7 +56,7 @@ METHODS = {
 }
 #: Methods run at the GLORIA size, and those whose dense path is measured there
 #: (each dense run costs about an inverse: 10 minutes or more on this machine).
-GLORIA_METHODS, GLORIA_DENSE = ("wwz", "kww"), ("wwz",)
+GLORIA_METHODS, GLORIA_DENSE = ("wwz", "bm", "kww"), ("wwz",)
 
 
 @contextmanager
@@ -91,7 +91,7 @@ def peak_gn2(table, fn) -> float:
     return (table.Z.nbytes + table.Y.nbytes + peak - current) / (8.0 * table.n**2)
 
 
-def bench(name, table, repeat, methods, dense_methods):
+def bench(name, table, repeat, methods, dense_methods, once=False):
     """Rounds of (bare inverse, each method with the engine, with the dense path):
     the least of each over the rounds, so that every timing sees the same spells
     of load on a shared machine; memory from one further traced run each."""
@@ -99,11 +99,15 @@ def bench(name, table, repeat, methods, dense_methods):
     x = table.x
     M = -(table.Z * np.divide(1.0, x, out=np.zeros_like(x), where=x > 0))
     M[np.diag_indices_from(M)] += 1.0
-    runs = [("inv", None, lambda: np.linalg.inv(M), False)]
+    hold = [M]  # dropped after the inverse's last run: I − A is GN² that the methods must not share
+    del M
+    runs = [("inv", None, lambda: np.linalg.inv(hold[0]), False)]
     for m in methods:
         runs.append((m, "engine_s", METHODS[m], False))
         if m in dense_methods:
             runs.append((m, "dense_s", METHODS[m], True))
+    if once:
+        return bench_once(name, table, hold, runs)
     best = {}
     for _ in range(repeat):
         for m, key, fn, dense in runs:
@@ -111,7 +115,7 @@ def bench(name, table, repeat, methods, dense_methods):
                 call = fn if key is None else (lambda fn=fn: fn(fresh(table)))
                 t = least_time(call, 1)
             best[m, key] = min(best.get((m, key), float("inf")), t)
-    del M
+    hold.clear()
     inv = best["inv", None]
     print(f"  bare inv {inv:.3f} s", flush=True)
     rows = []
@@ -131,6 +135,34 @@ def bench(name, table, repeat, methods, dense_methods):
             flush=True,
         )  # fmt: skip
     return {"name": name, "n": table.n, "inv": inv, "rows": rows, "load": os.getloadavg()}
+
+
+def bench_once(name, table, hold, runs):
+    """One traced run of each (inverse, methods): time and memory from the same
+    run, for tables where every run costs minutes (tracemalloc's overhead is
+    per allocation, negligible beside GN³ work). Each line is printed as it
+    comes, so a stopped run keeps what it measured."""
+    best, mem = {}, {}
+    for m, key, fn, dense in runs:
+        call = (lambda: fn()) if key is None else (lambda fn=fn: fn(fresh(table)))
+        with dense_path() if dense else nullcontext():
+            t0 = time.perf_counter()
+            _, peak, current = traced(call)
+            best[m, key] = time.perf_counter() - t0
+        if key is None:
+            hold.clear()
+        mem[m, key] = (table.Z.nbytes + table.Y.nbytes + peak - current) / (8.0 * table.n**2)
+        print(f"  {m} {key or ''}: {best[m, key]:.1f} s, {mem[m, key]:.2f} GN² "
+              f"(load {os.getloadavg()[0]:.2f})", flush=True)  # fmt: skip
+    inv = best["inv", None]
+    rows = []
+    for m in dict.fromkeys(m for m, key, _, _ in runs if key):
+        r = {"method": m, "engine_s": best[m, "engine_s"], "engine_mem": mem[m, "engine_s"]}
+        if (m, "dense_s") in best:
+            r["dense_s"], r["dense_mem"] = best[m, "dense_s"], mem[m, "dense_s"]
+        rows.append(r)
+    return {"name": name, "n": table.n, "inv": inv, "inv_mem": mem["inv", None], "rows": rows,
+            "load": os.getloadavg()}
 
 
 def markdown(results, repeat) -> str:
@@ -157,8 +189,10 @@ def markdown(results, repeat) -> str:
         out += [
             f"## {res['name']}: GN = {res['n']:,}",
             "",
-            f"Bare inverse {res['inv']:.3f} s; load averages "
-            + " ".join(f"{x:.2f}" for x in res["load"]) + ".",
+            f"Bare inverse {res['inv']:.3f} s"
+            + (f" (memory {res['inv_mem']:.2f} GN², counted as for the methods; one traced run of each)"
+               if "inv_mem" in res else "")
+            + "; load averages " + " ".join(f"{x:.2f}" for x in res["load"]) + ".",
             "",
             "| method | engine (s) | ÷ inv | memory (GN²) | dense path (s) | ÷ inv | memory (GN²) |",
             "|---|---|---|---|---|---|---|",
@@ -197,7 +231,7 @@ def main():
     if args.gloria or args.only_gloria:
         t = synthetic_table(164, 120)
         dense = () if args.no_dense_gloria else GLORIA_DENSE
-        results.append(bench("GLORIA-sized synthetic 164 x 120", t, 1, list(GLORIA_METHODS), dense))
+        results.append(bench("GLORIA-sized synthetic 164 x 120", t, 1, list(GLORIA_METHODS), dense, once=True))
     text = markdown(results, args.repeat)
     Path(args.out).write_text(text + "\n")
     print("\n" + text)
