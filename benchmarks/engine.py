@@ -53,7 +53,11 @@ METHODS = {
     "tiva": lambda t: gd.indicators.tiva(t),
     "bm": lambda t: gd.decompose(t, "bm"),
     "leontief": lambda t: gd.decompose(t, "leontief"),
+    # every method of the table from one factorisation, as decompose(table, [...]) shares it
+    "all": lambda t: (gd.decompose(t, list(DEFAULT)), gd.indicators.tiva(t)),
 }
+#: The default methods, run together on every year of a panel.
+DEFAULT = ("wwz", "kww", "bm", "leontief")
 #: Methods run at the GLORIA size, and those whose dense path is measured there
 #: (each dense run costs about an inverse: 10 minutes or more on this machine).
 GLORIA_METHODS, GLORIA_DENSE = ("wwz", "bm", "kww"), ("wwz",)
@@ -165,6 +169,45 @@ def bench_once(name, table, hold, runs):
             "load": os.getloadavg()}
 
 
+def bench_panel(name, tables):
+    """Every year of a panel, loaded beforehand: the bare inverses, and the default
+    methods in one ``decompose(table, [...])`` call with the engine and with the
+    dense path, each year's three timed one after the other; seconds summed."""
+    print(f"\n{name}: {len(tables)} years (load {os.getloadavg()[0]:.2f})", flush=True)
+    total = {"inv": 0.0, "engine": 0.0, "dense": 0.0}
+    for t in tables:
+        x = t.x
+        M = -(t.Z * np.divide(1.0, x, out=np.zeros_like(x), where=x > 0))
+        M[np.diag_indices_from(M)] += 1.0
+        total["inv"] += least_time(lambda: np.linalg.inv(M), 1)
+        del M
+        total["engine"] += least_time(lambda: gd.decompose(fresh(t), list(DEFAULT)), 1)
+        with dense_path():
+            total["dense"] += least_time(lambda: gd.decompose(fresh(t), list(DEFAULT)), 1)
+    print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in total.items()), flush=True)
+    return {"name": name, "years": len(tables), "n": tables[0].n, **total, "load": os.getloadavg()}
+
+
+def markdown_panels(panels) -> list:
+    out = [
+        "## Panels: every year, the default methods in one call",
+        "",
+        f"`decompose(table, {list(DEFAULT)})` per year (tables loaded beforehand, not "
+        "timed; core built inside the timing), with the engine and with the dense path; "
+        "seconds summed over the years, ratios to the sum of the years' bare inverses.",
+        "",
+        "| panel | years | GN | Σ bare inv (s) | engine (s) | ÷ inv | dense path (s) | ÷ inv | load averages |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in panels:
+        out.append(
+            f"| {p['name']} | {p['years']} | {p['n']:,} | {p['inv']:.2f} | {p['engine']:.2f} | "
+            f"{p['engine'] / p['inv']:.3f} | {p['dense']:.2f} | {p['dense'] / p['inv']:.3f} | "
+            + " ".join(f"{x:.2f}" for x in p["load"]) + " |"
+        )
+    return out + [""]
+
+
 def markdown(results, repeat) -> str:
     f = lambda x: "—" if x is None else f"{x:.3f}"  # noqa: E731
     out = [
@@ -228,11 +271,21 @@ def main():
             t = load()
             results.append(bench(name, t, args.repeat, list(METHODS), list(METHODS)))
             del t
+        # EORA26's size: one traced run of each step (an inverse costs seconds here)
+        t = synthetic_table(190, 26)
+        results.append(bench("EORA26-sized synthetic 190 x 26", t, 1, list(METHODS), list(METHODS), once=True))
+        del t
+        panels = [
+            bench_panel("WIOD 2013, 1995–2011", [gd.load_wiod2013(y) for y in range(1995, 2012)]),
+            bench_panel("long-run WIOD, 1965–2000", [gd.load_wiod_longrun(y) for y in range(1965, 2001)]),
+        ]
     if args.gloria or args.only_gloria:
         t = synthetic_table(164, 120)
         dense = () if args.no_dense_gloria else GLORIA_DENSE
         results.append(bench("GLORIA-sized synthetic 164 x 120", t, 1, list(GLORIA_METHODS), dense, once=True))
     text = markdown(results, args.repeat)
+    if not args.only_gloria:
+        text += "\n" + "\n".join(markdown_panels(panels))
     Path(args.out).write_text(text + "\n")
     print("\n" + text)
 
