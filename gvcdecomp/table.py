@@ -631,6 +631,12 @@ def _labels(seq, what) -> tuple[str, ...]:
             f"{what} has codes that differ only by surrounding blanks or Unicode form: "
             + ", ".join(same[:6])
         )
+    # invisible characters would make 'DEU' and 'DEU\u200b' two countries that print alike
+    for i, lab in enumerate(labels):
+        hidden = [f"U+{ord(ch):04X}" for ch in lab if unicodedata.category(ch) == "Cf"]
+        if hidden or lab != lab.strip():
+            fault = f"invisible format characters ({', '.join(hidden)})" if hidden else "surrounding blanks"
+            raise LabelError(f"{what} has a code with {fault} at position {i}: {lab!r}")
     return labels
 
 
