@@ -124,7 +124,11 @@ def demo() -> int:
 
 
 def check(args) -> int:
-    """Validate a table file and print a report of its balance, known properties and problems."""
+    """Validate a table file and print a report of its balance, known properties and problems.
+
+    The report goes to stdout (exit code 0); a file that cannot be read as a
+    table is one line on stderr and exit code 1.
+    """
     from .sources.registry import open_table
     from .table import BalanceWarning
 
@@ -133,8 +137,9 @@ def check(args) -> int:
         try:
             t = open_table(args.path)
             cond = t.core.condition
-        except GVCError as e:
-            print(f"{args.path}: FAILED\n  {type(e).__name__}: {e}")
+        except GVCError as e:  # a failure, not a result: stderr, one line
+            failure = f"{args.path}: FAILED: {type(e).__name__}: {_one_line(e)}"
+            print(f"gvcdecomp: {failure}", file=sys.stderr)
             return 1
     b = t.balance()
     print(f"{args.path}: {t!r}")
@@ -214,9 +219,13 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except (GVCError, OSError) as e:
-        message = " ".join(str(e).split())  # one line, whatever the message holds
-        print(f"gvcdecomp: {type(e).__name__}: {message}", file=sys.stderr)
+        print(f"gvcdecomp: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
         return 2
+
+
+def _one_line(e: Exception) -> str:
+    """The message on one line, whatever it holds."""
+    return " ".join(str(e).split())
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ def test_folder_or_fifo_given_as_a_file(tmp_path, monkeypatch, capsys, kind):
         with pytest.raises(FileFormatError, match=re.escape(f"{what}, neither a data file nor a folder")):
             gd.load_wiod2013(2011, path=target)
     assert main(["check", str(target)]) == 1
-    assert what in capsys.readouterr().out
+    assert what in capsys.readouterr().err
 
 
 def test_check_reports_balance_and_warnings(wiod2013_dir, capsys):
@@ -154,11 +154,27 @@ def test_check_reports_balance_and_warnings(wiod2013_dir, capsys):
 def test_check_fails_on_bad_files(tmp_path, capsys):
     bad = tmp_path / "wiot_2002.RData"
     bad.write_bytes(b"garbage")
-    assert main(["check", str(bad)]) == 1
-    assert "FileFormatError" in capsys.readouterr().out
     other = tmp_path / "table.csv"
     other.write_text("a,b\n")
-    assert main(["check", str(other)]) == 1
-    assert "matches no known source" in capsys.readouterr().out
-    assert main(["check", str(tmp_path / "missing.nc")]) == 1
-    assert "no such file" in capsys.readouterr().out
+    for path, fault in [(bad, "FileFormatError"), (other, "matches no known source"),
+                        (tmp_path / "missing.nc", "no such file")]:  # fmt: skip
+        assert main(["check", str(path)]) == 1
+        out, err = capsys.readouterr()
+        # a failure is no result: nothing on stdout, one line on stderr
+        assert out == "" and err.count("\n") == 1, (out, err)
+        assert err.startswith(f"gvcdecomp: {path}: FAILED: ") and fault in err
+
+
+def test_installed_check_separates_failures_from_results(tmp_path, wiod2013_dir):
+    """Before, a failure went to stdout: `gvcdecomp check f > report.txt` hid it."""
+    bad = tmp_path / "wiot_2002.RData"
+    bad.write_bytes(b"garbage")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    run = [sys.executable, "-m", "gvcdecomp.cli", "check"]
+    failed = subprocess.run([*run, str(bad)], env=env, capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert failed.stderr.startswith(f"gvcdecomp: {bad}: FAILED: FileFormatError: ")
+    good = wiod2013_dir / "wiot_2002.RData"
+    passed = subprocess.run([*run, str(good)], env=env, capture_output=True, text=True, timeout=300)
+    assert passed.returncode == 0 and "Traceback" not in passed.stderr
+    assert passed.stdout.startswith(f"{good}: ") and "condition number" in passed.stdout

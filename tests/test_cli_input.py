@@ -23,14 +23,14 @@ def test_four_digit_years_outside_the_data_name_its_range(capsys):
 def test_check_names_the_known_file_names_readably(tmp_path, capsys):
     (tmp_path / "table.txt").write_text("hello")
     assert main(["check", str(tmp_path / "table.txt")]) == 1
-    out = capsys.readouterr().out
-    assert "wiot_YYYY.RData" in out and "WIODlr_WIOT_YYYY.rda" in out and "\\" not in out
+    err = capsys.readouterr().err
+    assert "wiot_YYYY.RData" in err and "WIODlr_WIOT_YYYY.rda" in err and "\\" not in err
 
 
 def test_check_of_a_national_table_points_to_load_niot(tmp_path, capsys):
     (tmp_path / "USA_NIOT_nov16.xlsx").write_bytes(b"PK")
     assert main(["check", str(tmp_path / "USA_NIOT_nov16.xlsx")]) == 1
-    assert "a WIOD 2016 national table: read it with gd.load_niot" in capsys.readouterr().out
+    assert "a WIOD 2016 national table: read it with gd.load_niot" in capsys.readouterr().err
 
 
 def test_unknown_codes_fail_before_any_output(capsys):
