@@ -176,17 +176,30 @@ def plot_stacked(
     return ax
 
 
-def plot_series(data, ax=None, ylabel: str = "", title=None, xlabel: str = "year", ncol: int = 3):
+def plot_series(
+    data, ax=None, ylabel: str | None = None, title=None, xlabel: str = "year", ncol: int = 3,
+    variable: str | None = None,
+):
     r"""Lines over years: one colour per column, one line style per source.
 
     Parameters
     ----------
-    data : pandas.DataFrame or dict of str to DataFrame
-        Index: years; columns: series (e.g. countries). A dict draws several
-        sources of the same series (same colour, solid, dashed, dotted lines)
-        and the legend names colours and line styles separately.
-    ylabel : str
-        Vertical axis label, with its unit.
+    data : pandas.DataFrame, xarray.DataArray or dict of str to either
+        Index: years; columns: series (e.g. countries). A DataArray has the
+        dimension ``year`` and at most one other (its values are the series).
+        A dict draws several sources of the same series (same colour, solid,
+        dashed, dotted lines) and the legend names colours and line styles
+        separately.
+    ylabel : str, optional
+        Vertical axis label, with its unit. Default ``"long name (units)"``:
+        from the attributes ``long_name`` and ``units`` of the (first)
+        DataArray or DataFrame (``frame.attrs``), else from the registry entry
+        (:data:`gvcdecomp.vocabulary.VARIABLES`) of ``variable`` or of the
+        DataArray's name. Values are drawn as given: a fraction is labelled
+        ``(fraction)``; pass ``ylabel`` when the data were rescaled.
+    variable : str, optional
+        Registered name of the variable drawn (e.g.
+        ``"DVA_absorbed_abroad_share"``), for the default label.
     ncol : int
         Columns of the legend.
 
@@ -196,16 +209,26 @@ def plot_series(data, ax=None, ylabel: str = "", title=None, xlabel: str = "year
         The vertical axis spans every value drawn (with a 5 % margin); years
         are whole numbers on the horizontal axis; the legend sits below the
         axes.
+
+    Raises
+    ------
+    OptionError
+        More than four sources; no ``ylabel`` and no long name and units to
+        derive it from; ``variable`` is not registered; a DataArray with more
+        than one dimension besides ``year``.
     """
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
+    given = data if isinstance(data, dict) else {"": data}
+    dashes = ["-", "--", ":", "-."]
+    if len(given) > len(dashes):
+        raise OptionError(f"plot_series draws at most {len(dashes)} sources, got {len(given)}")
+    if ylabel is None:
+        ylabel = _series_label(next(iter(given.values())), variable)
+    sources = {k: _frame(v) for k, v in given.items()}
     if ax is None:
         _, ax = figure(width=6.5, height=4.2)
-    sources = data if isinstance(data, dict) else {"": data}
-    dashes = ["-", "--", ":", "-."]
-    if len(sources) > len(dashes):
-        raise OptionError(f"plot_series draws at most {len(dashes)} sources, got {len(sources)}")
     series = list(dict.fromkeys(c for f in sources.values() for c in f.columns))
     colour = {c: f"C{i % 10}" for i, c in enumerate(series)}
     with style():
@@ -224,6 +247,44 @@ def plot_series(data, ax=None, ylabel: str = "", title=None, xlabel: str = "year
             ax.set_title(title)
         legend_below(ax, ncol=min(len(names), ncol), handles=handles, labels=names)
     return ax
+
+
+def _series_label(data, variable) -> str:
+    """``"long name (units)"`` of the data drawn by :func:`plot_series`."""
+    from .vocabulary import TABLE_UNITS, lookup
+
+    attrs = getattr(data, "attrs", {}) or {}
+    if "long_name" in attrs and "units" in attrs:
+        return f"{attrs['long_name']} ({attrs['units']})"
+    name = variable or getattr(data, "name", None)
+    var = lookup(str(name)) if name is not None else None
+    if var is None:
+        what = f"{name!r} is not a registered variable" if name is not None else "no variable named"
+        raise OptionError(
+            f"plot_series: no y label: {what}; pass ylabel=, variable= (a name of "
+            "gvcdecomp.vocabulary.VARIABLES) or data with long_name and units attributes"
+        )
+    units = attrs.get("units") or (
+        "units of the table" if var.units == TABLE_UNITS else var.units
+    )  # a flow's units are the table's, which the registry cannot know
+    return f"{var.long_name} ({units})"
+
+
+def _frame(data):
+    """A DataFrame (index: years) of a DataFrame or a DataArray with dimension year."""
+    import xarray as xr
+
+    if not isinstance(data, xr.DataArray):
+        return data
+    others = [d for d in data.dims if d != "year"]
+    if "year" not in data.dims or len(others) > 1:
+        raise OptionError(
+            f"plot_series: a DataArray needs the dimension year and at most one other, "
+            f"got {data.dims}"
+        )
+    if not others:
+        return data.to_pandas().to_frame(str(data.name or ""))
+    return data.transpose("year", *others).to_pandas()
 
 
 def industry_names(sectors, width: int | None = _WRAP) -> dict[str, str]:
@@ -263,17 +324,29 @@ def plot_smile(
     hold together. The line is the quadratic of
     :func:`~gvcdecomp.smile.smile_fit` over all contributors (least squares
     weighted by value added, so the small ones barely move it), drawn only
-    over the positions of the bubbles drawn that year; the legend says
-    whether it is a smile, an inverted U or monotone there. Both axes span
-    every bubble, drawn whole, and the whole fitted line.
+    over the positions of the bubbles drawn that year and only where its
+    value lies in [0, 100] %: both ``y`` variables are fractions between 0
+    and 1 (a share of the chain; value added per unit of output, which
+    exceeds neither), while a quadratic is unbounded. Where the fitted
+    curve leaves that range it is not drawn (not clipped: a flat line at 0
+    would read as a fitted value), and its legend entry then says so. The
+    legend says whether the fit is a smile, an inverted U or monotone. Both
+    axes span every bubble, drawn whole, and the whole line drawn.
 
-    The ``label_top`` largest contributors (of the latest year) are labelled
-    ``"CCC Industry name"``; a label goes to the first of several places
-    around its bubble where it overlaps no other label, no bubble centre and
-    stays inside the axes, with a leader line when it is set off; a label with
-    no free place is left out (``ax.smile_unlabelled`` lists those).
-    Labels are placed for the axes' size when the function runs: draw on the
-    figure it will be saved from (:func:`figure` gives constrained layout).
+    Labelling rule: the ``label_top`` largest contributors by bubble area
+    (share of the chain's value, in the latest year drawn) are labelled
+    ``"CCC Industry name"``, largest first. Each label takes the first of
+    8 directions x 4 distances around its bubble (a leader line from the
+    second distance on) where its box stays inside the axes and overlaps no
+    other label, its own bubble, any bubble of radius 5 pt or more, nor a
+    fitted line; a place clear of the smaller bubbles too is preferred.
+    A label with no such place is left out (``ax.smile_unlabelled`` lists
+    those) -- except the largest contributor's, which is always drawn: if
+    no place is free it goes to the place with the fewest overlaps (first
+    inside the axes, then fewest labels, own bubble, large bubbles, lines
+    and small bubbles covered, in that order). Labels are placed for the
+    axes' size when the function runs: draw on the figure it will be saved
+    from (:func:`figure` gives constrained layout).
 
     Parameters
     ----------
@@ -341,6 +414,8 @@ def plot_smile(
             )  # fmt: skip
             grid = np.linspace(frame["position"].min(), frame["position"].max(), 200)
             curve = 100 * np.polyval(coef, grid)
+            invalid = (curve < 0) | (curve > 100)  # a fraction: 0-100 %
+            curve[invalid] = np.nan  # a gap in the line, not a flat piece at the bound
             ax.plot(grid, curve, color=colour, lw=1.8, zorder=3)
             when = "" if year is None else f"{year}: "
             handles += [
@@ -351,7 +426,8 @@ def plot_smile(
             labels += [
                 f"{when}{len(frame)} country-industries{hidden}"
                 + (f" ({100 * small['va_share'].sum():.1f} % of the chain)" if len(small) else ""),
-                f"{when}VA-weighted quadratic ({shape})",
+                f"{when}VA-weighted quadratic ({shape})"
+                + ("; not drawn where outside 0-100 %" if invalid.any() else ""),
             ]
             xs += [frame["position"].to_numpy(), grid]
             ys += [100 * frame[y].to_numpy(), curve]
@@ -368,12 +444,12 @@ def plot_smile(
         colour, frame = frames[-1]  # the latest year's contributors get the labels
         items = [
             (row["position"], 100 * row[y], _radius(row["va_share"]), f"{c} {names.get(s, s)}")
-            for (c, s), row in frame.nlargest(label_top, "va").iterrows()
+            for (c, s), row in frame.nlargest(label_top, "va_share").iterrows()
         ]
         bubbles = np.column_stack([
             np.concatenate(xs[::2]), np.concatenate(ys[::2]), np.concatenate(radii)
         ])  # fmt: skip
-        ax.smile_unlabelled = _place_labels(ax, items, bubbles, colour)
+        ax.smile_unlabelled = _place_labels(ax, items, bubbles, colour, xs[1::2], ys[1::2])
     return ax
 
 
@@ -439,14 +515,18 @@ _LEADER = 8.0
 _LARGE = 5.0  # bubbles of this radius (points) or more are never covered by a label
 
 
-def _place_labels(ax, items, bubbles, colour) -> list[str]:
-    """Annotate ``items`` (x, y, radius in points, text) without overlaps.
+def _place_labels(ax, items, bubbles, colour, line_x, line_y) -> list[str]:
+    """Annotate ``items`` (x, y, radius in points, text; largest first) without overlaps.
 
-    A label must stay inside the axes and overlap no other label, not its own
-    bubble and no bubble of radius ``_LARGE`` or more; a place that also
-    clears every other bubble of radius 2 pt or more (discs approximated by
-    squares) is preferred. Returns the texts left out.
+    The rule is :func:`plot_smile`'s: a place is free when the label's box is
+    inside the axes and overlaps no other label, not its own bubble, no
+    bubble of radius ``_LARGE`` or more and no fitted line (``line_x``,
+    ``line_y``: the lines drawn, NaN where broken); one that also clears every
+    other bubble of radius 2 pt or more (discs approximated by squares) is
+    preferred. The first item is labelled in any case, at its least bad place.
+    Returns the texts left out.
     """
+    from matplotlib.path import Path
     from matplotlib.text import Text
     from matplotlib.transforms import Bbox
 
@@ -464,42 +544,76 @@ def _place_labels(ax, items, bubbles, colour) -> list[str]:
             ax.transData.transform(big[:, :2]), 0.8 * px * big[:, 2], strict=True
         )
     ]
+    lines = [Path(ax.transData.transform(np.column_stack(p))) for p in _pieces(line_x, line_y)]
     taken, left_out = [], []
-    for x, y, radius, text in items:
+    for k, (x, y, radius, text) in enumerate(items):
         own = ax.transData.transform([(x, y)])[0]
         mine = Bbox.from_extents(*(own - 0.8 * px * radius), *(own + 0.8 * px * radius))
         others = [(b, large) for b, large in discs if not b.overlaps(mine)]
-        # first a place clear of other bubbles too, else one that may cover small ones
-        places = [(g, a, avoid) for avoid in (True, False) for g in _GAPS for a in _ANGLES]
-        for gap, a, avoid in places:
-            d = radius + gap
-            dx, dy = d * np.cos(a), d * np.sin(a)
-            ann = ax.annotate(
-                text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=7,
-                color="0.1", annotation_clip=False, zorder=4,
-                ha="left" if dx > 1 else "right" if dx < -1 else "center",
-                va="bottom" if dy > 1 else "top" if dy < -1 else "center",
-                bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
-                arrowprops=(
-                    {"arrowstyle": "-", "color": colour, "lw": 0.6, "shrinkA": 0,
-                     "shrinkB": radius} if gap > _LEADER else None
-                ),
+
+        def faults(box):
+            """What a label box covers, worst first (all 0: a perfect place)."""
+            return (
+                not (inside.x0 <= box.x0 and box.x1 <= inside.x1
+                     and inside.y0 <= box.y0 and box.y1 <= inside.y1),
+                sum(box.overlaps(b) for b in taken),
+                box.overlaps(mine),
+                sum(box.overlaps(b) for b, large in others if large),
+                sum(path.intersects_bbox(box, filled=False) for path in lines),
+                sum(box.overlaps(b) for b, large in others if not large),
             )  # fmt: skip
-            ann.set_in_layout(False)
-            # the text's own box (an Annotation's extent includes its leader line)
-            ann.update_positions(renderer)
-            box = Text.get_window_extent(ann, renderer).padded(1.5 * px)
-            free = (
-                inside.x0 <= box.x0 and box.x1 <= inside.x1
-                and inside.y0 <= box.y0 and box.y1 <= inside.y1
-                and not box.overlaps(mine)
-                and not any(box.overlaps(b) for b in taken)
-                and not any(box.overlaps(b) for b, large in others if avoid or large)
-            )  # fmt: skip
-            if free:
-                taken.append(box)
+
+        best, free = None, None
+        for gap in _GAPS:
+            for a in _ANGLES:
+                ann = _annotate(ax, text, x, y, radius, gap, a, colour)
+                ann.update_positions(renderer)
+                # the text's own box (an Annotation's extent includes its leader line)
+                f = faults(Text.get_window_extent(ann, renderer).padded(1.5 * px))
+                ann.remove()
+                if not any(f):
+                    best = free = (f, gap, a)
+                    break
+                if free is None and not any(f[:5]):
+                    free = (f, gap, a)
+                if best is None or f < best[0]:
+                    best = (f, gap, a)
+            if free is not None and not any(free[0]):
                 break
-            ann.remove()
-        else:
+        chosen = free if free is not None else best if k == 0 else None
+        if chosen is None:
             left_out.append(text)
+            continue
+        ann = _annotate(ax, text, x, y, radius, chosen[1], chosen[2], colour)
+        ann.update_positions(renderer)
+        taken.append(Text.get_window_extent(ann, renderer).padded(1.5 * px))
     return left_out
+
+
+def _annotate(ax, text, x, y, radius, gap, angle, colour):
+    """A label ``gap`` points off the edge of a bubble of ``radius`` points, towards ``angle``."""
+    d = radius + gap
+    dx, dy = d * np.cos(angle), d * np.sin(angle)
+    ann = ax.annotate(
+        text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=7,
+        color="0.1", annotation_clip=False, zorder=4,
+        ha="left" if dx > 1 else "right" if dx < -1 else "center",
+        va="bottom" if dy > 1 else "top" if dy < -1 else "center",
+        bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+        arrowprops=(
+            {"arrowstyle": "-", "color": colour, "lw": 0.6, "shrinkA": 0, "shrinkB": radius}
+            if gap > _LEADER else None
+        ),
+    )  # fmt: skip
+    ann.set_in_layout(False)
+    return ann
+
+
+def _pieces(xs, ys):
+    """The finite runs of each line (x, y), as (x, y) pairs of 2 points or more."""
+    out = []
+    for x, y in zip(xs, ys, strict=True):
+        ok = np.isfinite(y)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(int), [0]])))
+        out += [(x[a:b], y[a:b]) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a > 1]
+    return out
