@@ -17,9 +17,9 @@ from .errors import OptionError
 from .groups import resolve
 from .methods._result import result_dataset
 from .methods.kww import TERMS as KWW_TERMS
-from .methods.kww import _offdiag_A_times
 from .methods.wwz import GROUPS as WWZ_GROUPS
 from .methods.wwz import TERMS as WWZ_TERMS
+from .methods.wwz import pair_products
 from .vocabulary import describe
 from .years import over_years
 
@@ -48,7 +48,7 @@ def domestic_content_share(ds: xr.Dataset) -> xr.DataArray:
     - a :func:`~gvcdecomp.methods.kww.kww` result: terms 1–6 (Koopman–Wang–Wei
       2014, eq. (36));
     - a :func:`~gvcdecomp.methods.leontief.leontief` result with
-      ``post="exports"``: its ``DVA``.
+      ``post="exports"``, or a Borin–Mancini one: its ``dc`` and ``fc``.
 
     These agree wherever they overlap. Not to be confused with
     ``DVA_absorbed_abroad_share`` of ``wwz_summary`` (WWZ terms 1–5 only) or
@@ -71,7 +71,7 @@ def foreign_content_share(ds: xr.Dataset) -> xr.DataArray:
     ``EXGR_FVASH = FC / gexp`` with FC ``(Σ_{t≠s} V^t B^{ts})ᵀ # E^{sr}``, the
     Hummels–Ishii–Yi vertical specialisation (OECD ``EXGR_FVA``, icio ``FC``):
     WWZ terms 9–12 and 15–16 (FVA + FDC), KWW terms 7–9, or the Leontief
-    result's ``FVA``. ``domestic_content_share(ds) + foreign_content_share(ds)
+    (or Borin–Mancini) result's ``fc``. ``domestic_content_share(ds) + foreign_content_share(ds)
     = 1`` wherever gexp ≠ 0. See :func:`domestic_content_share` for the inputs.
 
     Returns
@@ -100,11 +100,11 @@ def _content(ds: xr.Dataset):
         return sum(ds[k] for k in KWW_TERMS[:6]), sum(ds[k] for k in KWW_TERMS[6:]), ds["gexp"]
     elif set(WWZ_GROUPS) <= names:
         groups = {g: ds[g] for g in WWZ_GROUPS}
-    elif {"DVA", "FVA"} <= names:
-        return ds["DVA"], ds["FVA"], ds["gexp"]
+    elif {"dc", "fc"} <= names:  # leontief(post="exports") or Borin–Mancini
+        return ds["dc"], ds["fc"], ds["gexp"]
     else:
         raise OptionError(
-            "expected a wwz, kww or leontief(post='exports') result (or wwz_summary "
+            "expected a wwz, kww, bm or leontief(post='exports') result (or wwz_summary "
             f"groups); got variables {', '.join(sorted(names))}"
         )
     return groups["DVA"] + groups["RDV"] + groups["DDC"], groups["FVA"] + groups["FDC"], ds["gexp"]
@@ -373,19 +373,23 @@ def _flows(table, groups) -> tuple[dict, tuple]:
     Yc = R.columns(table.Yc)
     vb_ss = R.vb[owner, rows]  # V^s B^{ss}
     fv = R.vb.sum(axis=0) - vb_ss  # Σ_{t≠s} V^t B^{ts}
-    BY = c.solve(Yc)  # [i in s, r]: Σ_t B^{st} Y^{tr}
+    yexp = Yc.sum(axis=1) - Yc[rows, owner]  # final exports Σ_{t≠s} Y^{st}
+    # One solve, 3G' columns: [i in s, r] Σ_t B^{st} Y^{tr}; B^{sr} E^{r*}; B^{sr} Y^{r*}_exp.
+    # No diagonal blocks: B^{ss} E^{s*} is column owner of the second part.
+    BY, BE, BYexp = np.split(c.solve(np.hstack([Yc, R.indicator(E).T, R.indicator(yexp).T])), 3, axis=1)
     ffd = c.v * (BY.sum(axis=1) - BY[rows, owner])
-    dvafx = c.v * (c.solve(E) - R.diag_times(E))  # Σ_{r≠s} B^{sr} E^{r*}
+    dvafx = c.v * (BE.sum(axis=1) - BE[rows, owner])  # Σ_{r≠s} B^{sr} E^{r*}
+    del BE
     vsl = np.empty(c.n)  # V^s L^{ss}
     for L, r in zip(R.L_local, R.rows):
         vsl[r] = c.v[r] @ L
-    # WWZ: RDV = V^s L^{ss} # Σ_{r≠s} A^{sr} Σ_t B^{rt} Y^{ts}
-    ref = vsl * _offdiag_A_times(R, BY)
-    # WWZ: DDC_FIN = V^s L^{ss} # Σ_{r≠s} A^{sr} B^{rs} Σ_{t≠s} Y^{st};
+    # WWZ: RDV = V^s L^{ss} # Σ_{r≠s} A^{sr} Σ_t B^{rt} Y^{ts};
+    #      DDC_FIN = V^s L^{ss} # Σ_{r≠s} A^{sr} B^{rs} Σ_{t≠s} Y^{st}: one pass over Z
+    AW = pair_products(R.engine, np.stack([BY.T, BYexp.T], axis=-1), owner, R.G).sum(axis=1)
+    ref = vsl * AW[:, 0]
     #      DDC_INT = (V^s B^{ss} - V^s L^{ss}) # Σ_{r≠s} A^{sr} X^r
-    yexp = Yc.sum(axis=1) - Yc[rows, owner]
     inter_exp = E - yexp  # Σ_{r≠s} A^{sr} X^r (= Σ_{r≠s} Z^{sr} u)
-    ddc = vsl * _offdiag_A_times(R, R.times_blockdiag(yexp)) + (vb_ss - vsl) * inter_exp
+    ddc = vsl * AW[:, 1] + (vb_ss - vsl) * inter_exp
     flows = {
         "EXGR": E,
         "EXGR_DVA": vb_ss * E,
