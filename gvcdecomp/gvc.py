@@ -147,12 +147,12 @@ def wwyz_participation(table, by: str = "country") -> xr.Dataset:
        the direct importer;
     4. complex GVC (GVC_C), crossing borders at least twice.
 
-    Row sums (forward linkage) split value added ``va = V̂ B y`` (``v x``) into
+    Row sums (forward linkage) split value added ``va_total = V̂ B y`` (``v x``) into
     ``V_D + V_RT + V_GVC_S + V_GVC_C``; column sums (backward linkage) split final
     goods output ``y = u V̂ B Ŷ`` into ``Y_D + Y_RT + Y_GVC_S + Y_GVC_C``.
     Participation indices:
 
-    - forward ``participation_forward = (V_GVC_S + V_GVC_C) / va`` (and its
+    - forward ``participation_forward = (V_GVC_S + V_GVC_C) / va_total`` (and its
       ``_simple`` and ``_complex`` parts);
     - backward ``participation_backward = (Y_GVC_S + Y_GVC_C) / y`` (and parts).
 
@@ -164,8 +164,8 @@ def wwyz_participation(table, by: str = "country") -> xr.Dataset:
     -------
     xarray.Dataset
         Dimensions (country[, sector]); flows in units of the table, indices as
-        fractions (0 where va or y is 0). A sector with no output has v = 1
-        (see :class:`~gvcdecomp.core.LeontiefCore`), so ``va`` is ``v x``, the
+        fractions (0 where va_total or y is 0). A sector with no output has v = 1
+        (see :class:`~gvcdecomp.core.LeontiefCore`), so ``va_total`` is ``v x``, the
         residual value added, in every row.
 
     Reference: Wang, Wei, Yu & Zhu (2017a), NBER WP 23222.
@@ -177,7 +177,7 @@ def wwyz_participation(table, by: str = "country") -> xr.Dataset:
     LyD = c.local_times(yD)
     vLAF = _row_times_AF(c, vL)
     flows = {
-        "va": c.v * By,
+        "va_total": c.v * By,
         "V_D": c.v * LyD,
         "V_RT": c.v * c.local_times(yF),
         "V_GVC_S": c.v * c.local_times(_AF_times(c, LyD)),
@@ -189,7 +189,7 @@ def wwyz_participation(table, by: str = "country") -> xr.Dataset:
         "Y_GVC_C": c.solve_t(vLAF) * y - _row_local(c, vLAF) * yD,  # (w B)ᵀ = Bᵀ wᵀ
     }
     ds = _grid(table, flows, by)
-    for side, tot, p in (("forward", "va", "V"), ("backward", "y", "Y")):
+    for side, tot, p in (("forward", "va_total", "V"), ("backward", "y", "Y")):
         s, cx = ds[f"{p}_GVC_S"], ds[f"{p}_GVC_C"]
         ds[f"participation_{side}"] = _ratio(s + cx, ds[tot], 0.0)
         ds[f"participation_{side}_simple"] = _ratio(s, ds[tot], 0.0)
@@ -227,7 +227,7 @@ def production_length(table, by: str = "country") -> xr.Dataset:
         ``PLy_GVC`` (numbers of stages) and ``wwyz_position`` (a ratio), NaN
         where undefined (no value added, no final goods, or no GVC activity);
         the numerators ``Xv``, ``Xy``, ``Xv_GVC``, ``Xy_GVC`` and denominators
-        ``va``, ``y``, ``V_GVC_forward``, ``V_GVC_backward`` in units of the
+        ``va_total``, ``y``, ``V_GVC_forward``, ``V_GVC_backward`` in units of the
         table (so that the lengths of an aggregate can be recomputed).
 
     Reference: Wang, Wei, Yu & Zhu (2017b), NBER WP 23261.
@@ -241,7 +241,7 @@ def production_length(table, by: str = "country") -> xr.Dataset:
     AFBy = _AF_times(c, By)
     vLAFB = c.solve_t(_row_times_AF(c, vL))
     sums = {
-        "va": c.v * By,
+        "va_total": c.v * By,
         "Xv": c.v * BBy,
         "y": y,
         "Xy": c.solve_t(vB) * y,
@@ -253,7 +253,7 @@ def production_length(table, by: str = "country") -> xr.Dataset:
     ds = _grid(table, sums, by)
     out = xr.Dataset(
         {
-            "PLv": _ratio(ds["Xv"], ds["va"]),
+            "PLv": _ratio(ds["Xv"], ds["va_total"]),
             "PLy": _ratio(ds["Xy"], ds["y"]),
             "PLv_GVC": _ratio(ds["Xv_GVC"], ds["V_GVC_forward"]),
             "PLy_GVC": _ratio(ds["Xy_GVC"], ds["V_GVC_backward"]),

@@ -211,7 +211,8 @@ _GVC = {
     "kpww_participation": _ratio("KPWW GVC participation index", ("IV", "FV"), "gexp", KPWW),
     "kpww_position": _index("KPWW GVC position index", "log points",
                             "ln(1 + IV/gexp) - ln(1 + FV/gexp)", KPWW),
-    "va": _flow("value added", "V̂ B y (= v x)", WWYZA),
+    "va_total": _flow("value added of the country-industry, in all final goods", "V̂ B y (= v x "
+                      "with row-sum output)", WWYZA),
     "y": _flow("final-goods output", "Σ_r Y^{sr}", WWYZA),
     "V_D": _flow("value added in pure domestic production", "V̂ L Ŷ_D u", WWYZA),
     "V_RT": _flow("value added in traditional (final-goods) trade", "V̂ L Ŷ_F u", WWYZA),
@@ -224,7 +225,7 @@ _GVC = {
     "Y_GVC_C": _flow("final goods of complex GVC activities (backward)",
                      "u V̂ L A_F (B Ŷ - L Ŷ_D)", WWYZA),
 }
-for _side, _tot, _p in (("forward", "va", "V"), ("backward", "y", "Y")):
+for _side, _tot, _p in (("forward", "va_total", "V"), ("backward", "y", "Y")):
     _GVC[f"participation_{_side}"] = _ratio(
         f"{_side} GVC participation", (f"{_p}_GVC_S", f"{_p}_GVC_C"), _tot, WWYZA)
     _GVC[f"participation_{_side}_simple"] = _ratio(
@@ -239,8 +240,8 @@ _GVC.update({
     "Xy_GVC": _flow("GVC gross output, backward", "u V̂ L L A_F B Ŷ + u V̂ L A_F B B Ŷ", WWYZB),
     "V_GVC_forward": _flow("GVC value added, forward", "V̂ L A_F B Ŷ u", WWYZB),
     "V_GVC_backward": _flow("GVC value added, backward", "u V̂ L A_F B Ŷ", WWYZB),
-    "PLv": _ratio("production length, forward", "Xv", "va", WWYZB, units=_STAGES,
-                  formula="Xv / va; NaN where va is 0"),
+    "PLv": _ratio("production length, forward", "Xv", "va_total", WWYZB, units=_STAGES,
+                  formula="Xv / va_total; NaN where va_total is 0"),
     "PLy": _ratio("production length, backward", "Xy", "y", WWYZB, units=_STAGES,
                   formula="Xy / y; NaN where y is 0"),
     "PLv_GVC": _ratio("GVC production length, forward", "Xv_GVC", "V_GVC_forward", WWYZB,
@@ -345,10 +346,8 @@ VARIABLES: dict[str | None, dict[str, Var]] = {
     "leontief": {
         "va_origin": _flow("value added by source country-industry in each flow",
                            "v_j B_ji f_i", HIY, decompr="leontief"),
-        "DVA": _flow("domestic content of exports by importer (HIY; TiVA EXGR_DVA)",
-                     "(V^s B^{ss})ᵀ # E^{sr}", HIY, icio="DC", tiva="EXGR_DVA"),
-        "FVA": _flow("foreign content of exports by importer (HIY VS; TiVA EXGR_FVA)",
-                     "(Σ_{t≠s} V^t B^{ts})ᵀ # E^{sr}", HIY, icio="FC", tiva="EXGR_FVA"),
+        "dc": _BM["dc"],  # V^s B^{ss} E^{sr}: the same measure as Borin–Mancini's dc
+        "fc": _BM["fc"],
         "va_destination": _flow("value added by origin and country of final use",
                                 "v_j Σ_i B_ji Y_ir", JN),
     },

@@ -81,7 +81,7 @@ def identities(t) -> dict:
     out["BM dva+ddc+fva+fdc = gexp"] = _rel(b.dva + b.ddc + b.fva + b.fdc, b.gexp)
     out["BM gvcb+gvcf+davax = gexp"] = _rel(b.gvcb + b.gvcf + b.davax, b.gexp)
     le = gd.decompose(t, "leontief", post="exports")
-    out["Leontief DVA+FVA = gexp"] = _rel(le.DVA + le.FVA, le.gexp)
+    out["Leontief dc+fc = gexp"] = _rel(le.dc + le.fc, le.gexp)
     return out
 
 

@@ -67,7 +67,7 @@ def test_no_trade_means_no_gvc():
     p = gvc.wwyz_participation(t, by="sector")
     for k in ("V_RT", "V_GVC_S", "V_GVC_C", "Y_RT", "Y_GVC_S", "Y_GVC_C"):
         np.testing.assert_allclose(p[k].values, 0.0, atol=1e-12, err_msg=k)
-    np.testing.assert_allclose(p["V_D"].values, p["va"].values, rtol=1e-12)
+    np.testing.assert_allclose(p["V_D"].values, p["va_total"].values, rtol=1e-12)
     np.testing.assert_allclose(p["Y_D"].values, p["y"].values, rtol=1e-12)
     for side in ("forward", "backward"):
         np.testing.assert_allclose(p[f"participation_{side}"].values, 0.0, atol=1e-12)
@@ -84,7 +84,7 @@ def test_one_country_world():
     t = random_table(1, 4, seed=5)
     p = gvc.wwyz_participation(t)
     assert p["participation_forward"].item() == 0.0 and p["participation_backward"].item() == 0.0
-    assert p["V_D"].item() == pytest.approx(p["va"].item(), rel=1e-12)
+    assert p["V_D"].item() == pytest.approx(p["va_total"].item(), rel=1e-12)
     pl = gvc.production_length(t, by="sector")
     np.testing.assert_allclose(pl["PLv"].values, gvc.upstreamness(t).values, rtol=1e-12)
     np.testing.assert_allclose(pl["PLy"].values, gvc.downstreamness(t).values, rtol=1e-12)
@@ -297,7 +297,7 @@ def test_wiod2013_indicators(wiod2011):
     gvc_f = float((p["V_GVC_S"] + p["V_GVC_C"]).sum())
     gvc_b = float((p["Y_GVC_S"] + p["Y_GVC_C"]).sum())
     assert gvc_f == pytest.approx(gvc_b, rel=1e-9)
-    assert 0.05 < gvc_f / float(p["va"].sum()) < 0.5  # a sizeable, partial share of world GDP
+    assert 0.05 < gvc_f / float(p["va_total"].sum()) < 0.5  # a sizeable, partial share of world GDP
     pc = gvc.wwyz_participation(t)
     for side in ("forward", "backward"):
         v = pc[f"participation_{side}"].values

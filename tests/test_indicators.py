@@ -154,7 +154,7 @@ def test_shares_agree_across_methods(rtable):
     by_exp = [
         w.sum(["sector", "importer"]),
         gd.wwz_summary(w.sum(["sector", "importer"])),
-        lo[["DVA", "FVA", "gexp"]].sum(["sector", "importer"]),
+        lo[["dc", "fc", "gexp"]].sum(["sector", "importer"]),
         k,
     ]
     d0 = ind.domestic_content_share(k)
@@ -162,8 +162,8 @@ def test_shares_agree_across_methods(rtable):
         assert_close(ind.domestic_content_share(ds).values, d0.values, rtol=1e-10)
         assert_close((ind.domestic_content_share(ds) + ind.foreign_content_share(ds)).values, 1.0, rtol=1e-10)
     assert_close(d0.values, ind.tiva(rtable).EXGR_DVASH.values, rtol=1e-10)
-    # bilateral-sector level: WWZ domestic content = Leontief DVA, and 0 where nothing is exported
-    sw, sl = ind.domestic_content_share(w), ind.domestic_content_share(lo[["DVA", "FVA", "gexp"]])
+    # bilateral-sector level: WWZ domestic content = Leontief dc, and 0 where nothing is exported
+    sw, sl = ind.domestic_content_share(w), ind.domestic_content_share(lo[["dc", "fc", "gexp"]])
     assert_close(sw.values, sl.values, rtol=1e-10, atol=1e-14)
     assert float(abs(sw.sel(exporter="C0", importer="C0")).sum()) == 0.0
     fw = ind.foreign_content_share(w)

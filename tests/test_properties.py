@@ -50,7 +50,7 @@ def test_identities_hold_on_any_table(t):
     scale = float(np.abs(w.gexp).max())
     _close(sum(w[k] for k in TERMS).values, w.gexp.values, scale)
     lo = gd.decompose(t, "leontief")
-    _close((lo.DVA + lo.FVA).values, lo.gexp.values, scale)
+    _close((lo.dc + lo.fc).values, lo.gexp.values, scale)
     _close(lo.va_origin.sum(["source_country", "source_sector"]).values, lo.gexp.sum("importer").values, scale)
     if t.G == 1:
         assert not np.any(w.to_array().values)  # a one-country world does not trade

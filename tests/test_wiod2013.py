@@ -46,11 +46,11 @@ def test_identities_every_year(wiod2013_dir, year):
     rel = np.abs(total - gexp)[gexp > 1] / gexp[gexp > 1]
     assert rel.max() < 1e-9
     lo = gd.decompose(t, "leontief")
-    np.testing.assert_allclose((lo.DVA + lo.FVA).values, lo.gexp.values, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose((lo.dc + lo.fc).values, lo.gexp.values, rtol=1e-9, atol=1e-9)
     np.testing.assert_array_equal(lo.gexp.values, gexp)
-    # WWZ's domestic content (DVA + RDV + DDC) is the Leontief DVA
+    # WWZ's domestic content (DVA + RDV + DDC) is the Leontief dc
     dom = sum(w[k] for g in ("DVA", "RDV", "DDC") for k in GROUPS[g])
-    np.testing.assert_allclose(dom.values, lo.DVA.values, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(dom.values, lo.dc.values, rtol=1e-9, atol=1e-6)
 
 
 def test_panel_adds_year_dimension(wiod2013_dir):

@@ -25,18 +25,24 @@ def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
 
     - ``post="exports"`` (default): total gross exports ``E_i = Σ_{r≠s} E^{sr}_i``,
       i.e. ``V̂ B Ê`` (Hummels–Ishii–Yi). The result also holds, by importer,
-      ``gexp = E^{sr}``, ``DVA = (V^s B^{ss})ᵀ # E^{sr}`` (domestic value added)
-      and ``FVA = (Σ_{t≠s} V^t B^{ts})ᵀ # E^{sr}`` (foreign value added, the
-      HIY vertical specialisation VS); ``DVA + FVA = gexp``.
+      ``gexp = E^{sr}``, ``dc = (V^s B^{ss})ᵀ # E^{sr}`` (domestic content,
+      TiVA's EXGR_DVA) and ``fc = (Σ_{t≠s} V^t B^{ts})ᵀ # E^{sr}`` (foreign
+      content, the HIY vertical specialisation VS, TiVA's EXGR_FVA);
+      ``dc + fc = gexp``. Named as Borin–Mancini's ``dc`` and ``fc``, the same
+      measures; earlier versions called them ``DVA`` and ``FVA``, the names of
+      WWZ's groups, which are other measures (value added absorbed abroad;
+      foreign value added without double counting).
     - ``post="final"``: final demand ``y_i = Σ_r Y_{ir}`` (``V̂ B Ŷ``); the result
       also holds ``va_destination[t, j, r] = v_j Σ_i B_{ji} Y_{ir}``, value added
       by origin and country of final use (``V̂ B Y``, Johnson–Noguera).
     - ``post="output"``: gross output ``x_i`` (``V̂ B X̂``).
 
     ``groups`` merges countries into regions, as in
-    :func:`~gvcdecomp.methods.wwz.wwz`: trade among members is domestic, the
-    using dimension is the region (members' same industries added), and so is
-    the destination of ``va_destination``.
+    :func:`~gvcdecomp.methods.wwz.wwz`: trade among members is domestic, and
+    every country dimension (source, user, importer, destination) lists the
+    regions, a region's entry adding its members' (same industries added):
+    ``va_destination`` then holds value-added trade between regions,
+    ``gexp`` gross trade between them (trade among members left out).
 
     Dimensions: (source_country, source_sector, exporter|country, sector[, importer
     | destination]); units of the table. ``va_origin`` is GN x GN by nature, so
@@ -56,10 +62,11 @@ def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
     M *= f
     if R.is_countries:  # already (source_country, source_sector, exporter, sector)
         va = M.reshape(G, N, G, N)
-    else:  # add up the using rows of each region
-        va = R.by_region_sector(M.T).reshape(R.G, N, G, N).transpose(2, 3, 0, 1)
+    else:  # add up the source rows, then the using columns, of each region
+        M = R.by_region_sector(M).reshape(R.G * N, c.n)
+        va = R.by_region_sector(M.T).reshape(R.G, N, R.G, N).transpose(2, 3, 0, 1)
     coords = {
-        "source_country": list(table.countries),
+        "source_country": list(R.names),
         "source_sector": list(table.sectors),
         using: list(R.names),
         "sector": list(table.sectors),
@@ -71,13 +78,13 @@ def leontief(table, post: str = "exports", groups=None) -> xr.Dataset:
         fshare = R.vb.sum(axis=0) - dshare
         dims3 = ("exporter", "sector", "importer")
         variables["gexp"] = (dims3, R.by_region_sector(E))
-        variables["DVA"] = (dims3, R.by_region_sector(dshare[:, None] * E))
-        variables["FVA"] = (dims3, R.by_region_sector(fshare[:, None] * E))
+        variables["dc"] = (dims3, R.by_region_sector(dshare[:, None] * E))
+        variables["fc"] = (dims3, R.by_region_sector(fshare[:, None] * E))
         coords["importer"] = list(R.names)
     elif post == "final":
         variables["va_destination"] = (
             ("source_country", "source_sector", "destination"),
-            (c.v[:, None] * R.columns(c.solve(table.Yc))).reshape(G, N, R.G),
+            R.by_region_sector(c.v[:, None] * R.columns(c.solve(table.Yc))),
         )
         coords["destination"] = list(R.names)
     return result_dataset(
