@@ -81,12 +81,14 @@ def reproduce(args) -> int:
     """The study's figure from WIOD 2013 (downloaded on first use), or the demo with --demo.
 
     Warnings (one summary of the years' balance findings) are printed after the
-    figures, one line each, never across the progress bar.
+    figures, one line each, never across the progress bar, which is drawn only
+    on a terminal.
     """
     if args.demo:
         return demo()
     from tqdm import tqdm
 
+    from .sources.download import on_terminal
     from .sources.wiod2013 import load_wiod2013
 
     countries = _countries(args.countries)
@@ -99,7 +101,8 @@ def reproduce(args) -> int:
         for c in countries:
             first.country_index(c)
         print(measure(args.sector))
-        for y in tqdm(years, desc="WIOD 2013", disable=len(years) == 1, file=sys.stderr):
+        bar = len(years) > 1 and on_terminal(sys.stderr)  # elsewhere it leaves fragments
+        for y in tqdm(years, desc="WIOD 2013", disable=not bar, file=sys.stderr):
             rows[y] = dva_shares(first if y == years[0] else panel[y], args.sector, countries)
     width = max(len(c) for c in countries)
     with_study = args.sector == "c14" and 2011 in years  # the study's figures are for 2011

@@ -111,6 +111,18 @@ def _offline_setting() -> str:
     return f"{OFFLINE_VAR}={os.environ.get(OFFLINE_VAR, '').strip()}"
 
 
+def on_terminal(stream) -> bool:
+    """Whether ``stream`` is a terminal, where a progress bar redraws itself in place.
+
+    Anywhere else (a file, a pipe, a notebook's captured stderr) each redraw
+    would stay behind as a fragment after a carriage return: no bar is drawn there.
+    """
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        return False
+
+
 def source_url(source: str, filename: str, url: str) -> str:
     """``url``, or ``<$GVCDECOMP_MIRROR>/<source>/<filename>`` when a mirror is set."""
     base = os.environ.get(MIRROR_VAR, "").strip()
@@ -179,7 +191,8 @@ def fetch(
         Expected size in bytes: the transfer stops as soon as it passes it, and
         a short file is reported as such rather than as a checksum mismatch.
     progress : bool
-        Show a one-line notice and a progress bar (tqdm) on stderr.
+        Show a one-line notice on stderr, and a progress bar (tqdm) when
+        stderr is a terminal (:func:`on_terminal`).
     timeout : float, optional
         Seconds to wait for the connection and for each read, and the window
         over which at least ``MIN_RATE`` bytes a second must arrive. Default
@@ -320,7 +333,8 @@ def _stream(url, out, algorithm, size, timeout, progress, name) -> tuple[int, st
                 )
             read = getattr(resp, "read1", resp.read)  # read1: return what has arrived
             with tqdm(total=size or declared, unit="B", unit_scale=True, desc=name,
-                      disable=not progress, file=sys.stderr, leave=False) as bar:  # fmt: skip
+                      disable=not (progress and on_terminal(sys.stderr)), file=sys.stderr,
+                      leave=False) as bar:  # fmt: skip
                 window, in_window = time.monotonic(), 0
                 while chunk := read(CHUNK):
                     if not got:
