@@ -62,7 +62,15 @@ def aggregate(table, countries=None, sectors=None):
     -------
     IOTable
         Same final-demand categories, year, units and gross-output choice
-        (``output=``); ``source`` notes the aggregation. The table's
+        (``output=``); ``source`` notes the aggregation. The table's ``notes``
+        (known properties of its source) carry over, except those it derived
+        from its own rows, which the new table states for its rows. A
+        ``resolution`` (values rounded to whole units) carries over scaled so
+        that gaps the rounding explains are again recognised rather than
+        warned: summing rounded values adds their rounding, and the
+        new resolution is the old one times ``max_r Σ_i R_ri`` (the most old
+        rows in a new row) times the ratio of the old to the new count of
+        values in a row (GN + GK + 1), the worst case of any new row. The table's
         ``default_groups`` (e.g. ICIO's China/Mexico splits) carry over in the
         new codes; a group the aggregation merges into one region is no longer
         needed, and one whose members it merges with other countries is
@@ -124,14 +132,49 @@ def aggregate(table, countries=None, sectors=None):
     def rows(a):
         return None if a is None else _along(C, _along(S, a.reshape(G, N), 1), 0).ravel()
 
+    new_row_values = G2 * N2 + G2 * K + 1
+    resolution, note = _resolution(table, C, S, new_row_values)
     out = IOTable(
         Z.reshape(G2 * N2, G2 * N2), Y.reshape(G2 * N2, G2, K), new_countries, new_sectors,
         table.fd_categories, x=rows(table.x_stored), va=rows(table.va_stored),
         output=table.output, year=table.year, units=table.units,
         source=f"{table.source}; aggregated from {G} to {G2} countries and {N} to {N2} sectors",
+        resolution=resolution,
     )  # fmt: skip
+    if note:
+        out.notes.insert(0, note)
+    derived = [d["message"] for d in table.diagnostics.values() if not d.get("warn")]
+    out.notes[:0] = [n for n in table.notes if not any(n.startswith(m) for m in derived)]
     out.default_groups = _carried_groups(table, C.argmax(axis=0), new_countries)
     return out
+
+
+def _resolution(table, C, S, new_row_values: int) -> tuple[float | None, str]:
+    """Resolution of the aggregated table that keeps its rounding bound honest, and a note.
+
+    The table explains a gap between stored output and row sum up to
+    ``resolution * (values in a row)`` (:class:`~gvcdecomp.table.IOTable`).
+    An aggregated row is ``Σ_i R_ri`` old rows (R = C ⊗ S), and each of its
+    values sums old values whose columns of R sum to one, so its gap is
+    ``Σ_i R_ri gap_i`` and can reach ``res * Σ_i R_ri * (old values in a
+    row)``. The smallest resolution whose bound covers every new row is that
+    worst case divided by the new row's count of values; it is the old one
+    when nothing is merged. Rows with fewer members get a looser bound than
+    their own worst case: the price of one resolution per table.
+    """
+    if not table.resolution:
+        return None, ""
+    old_row_values = table.n + table.Y.shape[1] * table.Y.shape[2] + 1
+    members = float(np.kron(C.sum(axis=1), S.sum(axis=1)).max())  # max_r Σ_i R_ri
+    resolution = float(table.resolution * members * old_row_values / new_row_values)
+    note = (
+        f"aggregated from a table whose values are multiples of {table.resolution:g} "
+        f"({table.units}), rounded or truncated: a row here sums up to {members:g} rows of "
+        f"it, {members * old_row_values:g} rounded values, so the resolution is set to "
+        f"{resolution:.6g}, for which the bound resolution x {new_row_values} values per "
+        f"row covers their rounding (the values are still multiples of {table.resolution:g})"
+    )
+    return resolution, note
 
 
 def _carried_groups(table, region, new_countries) -> dict:
