@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import xarray as xr
 
-from .errors import LabelError
+from .errors import LabelError, OptionError
 
 
 def is_years(data) -> bool:
@@ -44,13 +44,30 @@ def concat_years(results: list, years: list):
 
 def over_years(fn):
     """Let ``fn(table, ...)`` also take a Panel (or {year: table}): one result per year,
-    concatenated along a ``year`` dimension (tables are loaded one at a time)."""
+    concatenated along a ``year`` dimension (tables are loaded one at a time).
+
+    Anything but an IOTable, a result Dataset (for functions that read one) or
+    such a mapping of years is an :class:`~gvcdecomp.errors.OptionError` naming
+    ``fn`` and what was passed, not an AttributeError from deep inside ``fn``.
+    """
 
     @functools.wraps(fn)
     def wrapper(data, *args, **kwargs):
         if not is_years(data):
-            return fn(data, *args, **kwargs)
+            return fn(_checked(fn, data), *args, **kwargs)
         years = list(data)
-        return concat_years([fn(data[y], *args, **kwargs) for y in years], years)
+        return concat_years([fn(_checked(fn, data[y], y), *args, **kwargs) for y in years], years)
 
     return wrapper
+
+
+def _checked(fn, data, year=None):
+    from .table import IOTable
+
+    if isinstance(data, IOTable | xr.Dataset):
+        return data
+    what = f"{type(data).__name__} {data!r}"[:120]
+    at = "" if year is None else f" for year {year!r}"
+    raise OptionError(
+        f"{fn.__name__}: expected an IOTable, a Panel or {{year: IOTable}}{at}, got {what}"
+    )

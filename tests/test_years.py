@@ -1,0 +1,36 @@
+"""years.over_years: a Panel or {year: table} gives a year dimension; anything else that is
+not a table is a clear gvcdecomp error naming the function, not an AttributeError."""
+
+import numpy as np
+import pytest
+
+import gvcdecomp as gd
+from gvcdecomp import chains, gvc, indicators as ind
+
+from conftest import random_table
+
+FUNCTIONS = [ind.tiva, ind.vax_ratio, ind.rca_va, gvc.kpww_participation, gvc.upstreamness,
+             gvc.production_length, chains.gvc_income, chains.chain_fva]  # fmt: skip
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("bad", ["wiod2013", None, 2011, b"t"], ids=repr)
+def test_not_a_table_names_the_function_and_the_argument(fn, bad):
+    with pytest.raises(gd.OptionError, match=rf"{fn.__name__}: expected an IOTable.*got {type(bad).__name__}"):
+        fn(bad)
+
+
+def test_a_bad_year_of_a_mapping_is_named():
+    with pytest.raises(gd.OptionError, match=r"tiva: .* for year 2002, got str 'x'"):
+        ind.tiva({2001: random_table(seed=1), 2002: "x"})
+
+
+def test_mapping_of_years_matches_one_call_per_year():
+    tables = {2001: random_table(3, 2, seed=1), 2002: random_table(3, 2, seed=2)}
+    got = ind.tiva(tables)
+    assert list(got["year"].values) == [2001, 2002]
+    for y, t in tables.items():  # gross exports by hand: Z and Y rows to other countries
+        n, G, N = t.n, t.G, t.N
+        E = (t.Z.reshape(n, G, N).sum(2) + t.Y.sum(2)).reshape(G, N, G)
+        want = np.array([E[s, :, [r for r in range(G) if r != s]].sum() for s in range(G)])
+        np.testing.assert_allclose(got["EXGR"].sel(year=y).values, want, rtol=1e-12)
