@@ -484,13 +484,71 @@ def _read(path) -> xr.Dataset:
         if zarr_store:
             return xr.open_zarr(path).load()
         with xr.open_dataset(path, engine=ENGINE) as ds:
-            return ds.load()
+            for name, values in _read_float64(path, ds).items():
+                v = ds.variables[name]
+                ds[name] = xr.Variable(v.dims, values, v.attrs, v.encoding)
+            return ds.load()  # the rest: labels and small arrays
     except Exception as e:  # scipy, zarr and xarray raise many types on a foreign or corrupt file
         first = str(e).strip().splitlines()[0] if str(e).strip() else ""
         kind = "zarr store" if zarr_store else "netCDF-3 file"
         raise FileFormatError(
             f"{path}: not a readable {kind} ({type(e).__name__}: {first})"
         ) from e
+
+
+def _read_float64(path: Path, ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """The float64 data variables of the netCDF-3 file ``path`` (opened lazily as
+    ``ds``), each read from the file straight into its final native-endian
+    C-ordered array.
+
+    Why: xarray's ``load`` copies a variable out of scipy's memory map, so the
+    mapped pages and the copy are both resident: a load peaked at twice the
+    data. Here the bytes go once from the file into the array that is kept
+    (and verified, for a cache entry), and are byte-swapped in place.
+
+    Only variables that xarray's decoding leaves as they are qualify (float64 on
+    disk and decoded, no scaling, a NaN or no fill value, not a record
+    variable); the others are left to ``ds.load()``.
+    """
+    from scipy.io import netcdf_file
+
+    names = [n for n, v in ds.data_vars.items() if v.dtype == np.float64 and _undecoded(v)]
+    if not names:
+        return {}
+    out = {}
+    size = os.stat(path).st_size
+    with netcdf_file(path, "r", mmap=True) as nc, open(path, "rb", buffering=0) as fh:
+        for name in names:
+            var = nc.variables[name]
+            raw = var.data  # a view into scipy's map of the whole file: no page read yet
+            whole = raw.base
+            if var.isrec or raw.dtype.str not in (">f8", "<f8") or not raw.flags.c_contiguous \
+                    or not isinstance(whole, np.ndarray) or whole.nbytes != size:  # fmt: skip
+                continue
+            offset, shape, swap = raw.ctypes.data - whole.ctypes.data, raw.shape, not raw.dtype.isnative
+            del raw, whole, var  # no reference to the map may outlive the file
+            values = np.empty(shape, dtype=np.float64)
+            fh.seek(offset)
+            view = memoryview(values).cast("B")
+            done = 0
+            while done < values.nbytes and (n := fh.readinto(view[done:])):
+                done += n
+            if done < values.nbytes:
+                raise FileFormatError(f"{path}: truncated, variable {name!r} ends past the file")
+            if swap:
+                values.byteswap(inplace=True)
+            out[name] = values
+    return out
+
+
+def _undecoded(v: xr.DataArray) -> bool:
+    """True when xarray's CF decoding of ``v`` leaves its values as they are on disk
+    (no scaling, and no fill value but NaN: a cell equal to one would become NaN)."""
+    enc = v.encoding
+    fill = enc.get("_FillValue", np.nan)
+    if fill is not None and not (isinstance(fill, float | np.floating) and np.isnan(fill)):
+        return False
+    return not any(k in enc or k in v.attrs for k in ("scale_factor", "add_offset", "missing_value"))
 
 
 def _kind(mode: int) -> str:

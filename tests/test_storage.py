@@ -1,5 +1,6 @@
 """netCDF and zarr save/load of tables and results: exact round trips, atomic writes, bad files."""
 
+import os
 import warnings
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def test_stored_output_labels_and_no_year(tmp_path):
     Z, Y = rng.uniform(0, 1, (4, 4)), rng.uniform(1, 2, (4, 2, 1))
     x = Z.sum(1) + Y.sum(axis=(1, 2)) + rng.uniform(0, 1e-6, 4)  # not the row sums
     va = x - Z.sum(0) + 1e-9
-    t = IOTable(Z, Y, ["Türkiye", "中国"], ["a ", "b_c"], x=x, va=va, output="stored",
+    t = IOTable(Z, Y, ["Türkiye", "中国"], ["a b", "b_c"], x=x, va=va, output="stored",
                 source="made up, €", units="millions of euros")  # fmt: skip
     f = tmp_path / "s.nc"
     save_table(t, f)
@@ -436,3 +437,75 @@ def test_only_stale_leftovers_are_removed(tmp_path):
     gone.append(folder)
     save_table(random_table(2, 2), f)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in [f, *keep])
+
+
+def test_float64_variables_read_as_xarray_decodes_them(tmp_path):
+    # the direct read of float64 variables must give what xarray's own decoding gives,
+    # and leave to xarray what it decodes (fill values, scaling, records, other types)
+    from gvcdecomp.storage import _read
+
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(7, 5))
+    filled = a.copy()
+    filled[1, 2] = -1.0  # the fill value below: decodes to NaN
+    ds = xr.Dataset(
+        {
+            "plain": (("r", "c"), a),
+            "nan_cell": (("r", "c"), np.where(a > 1, np.nan, a)),
+            "filled": (("r", "c"), filled),
+            "scaled": (("r",), a[:, 0]),
+            "ints": (("r",), np.arange(7, dtype=np.int32)),
+            "rec": (("t", "c"), a[:3]),
+        },
+        coords={"r": [f"r{i}" for i in range(7)], "t": [0.5, 1.5, 2.5]},
+    )
+    enc = {"filled": {"_FillValue": -1.0}, "scaled": {"scale_factor": 0.5, "dtype": "int16"}}
+    f = tmp_path / "d.nc"
+    ds.to_netcdf(f, engine="scipy", encoding=enc, unlimited_dims=["t"])
+    got = _read(f)
+    with xr.open_dataset(f, engine="scipy") as ref:
+        ref = ref.load()
+    assert got.identical(ref)
+    assert np.isnan(got["filled"].values[1, 2])
+    for name in ("plain", "nan_cell"):  # read straight into arrays of their own
+        v = got[name].values
+        assert v.flags.owndata and v.flags.c_contiguous and v.dtype == np.dtype("=f8")
+        np.testing.assert_array_equal(v, ds[name].values)
+
+
+def test_truncated_table_file_is_refused(tmp_path):
+    f = tmp_path / "t.nc"
+    save_table(random_table(5, 4, seed=2), f)
+    raw = f.read_bytes()
+    (tmp_path / "short.nc").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(gd.FileFormatError, match="short.nc"):
+        load_table(tmp_path / "short.nc")
+
+
+PEAK_PROBE = """
+import sys, numpy as np
+from gvcdecomp.storage import load_table
+load_table(sys.argv[2])  # imports and first-use work, outside the measurement
+def status(key):
+    return next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith(key))
+with open("/proc/self/clear_refs", "w") as fh:
+    fh.write("5")  # the high-water mark restarts from the current resident size
+base = status("VmRSS:")
+t = load_table(sys.argv[1])
+size = t.Z.nbytes + t.Y.nbytes + t.x.nbytes
+print((status("VmHWM:") - base) / size)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="Linux /proc only")
+def test_load_peaks_near_the_table_size(tmp_path):
+    # a load used to hold the file's mapped pages and xarray's copy at once (2x)
+    import subprocess
+    import sys
+
+    big, small = tmp_path / "big.nc", tmp_path / "small.nc"
+    save_table(random_table(40, 25, K=3, seed=1), big)  # GN = 1000: 8 MB of Z
+    save_table(random_table(3, 2, seed=1), small)
+    out = subprocess.run([sys.executable, "-c", PEAK_PROBE, str(big), str(small)],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    assert float(out.stdout) <= 1.3, out.stdout
