@@ -86,6 +86,13 @@ def reproduce(args) -> int:
     """
     if args.demo:
         return demo()
+    from .sources.paths import path_named
+
+    with path_named("--path"):  # messages name the flag, not the Python keyword
+        return _reproduce(args)
+
+
+def _reproduce(args) -> int:
     from tqdm import tqdm
 
     from .sources.download import on_terminal

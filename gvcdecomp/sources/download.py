@@ -45,7 +45,7 @@ from pathlib import Path
 
 from ..errors import DataNotFoundError, FileFormatError, OptionError
 from .paths import ENV_VAR as DATA_DIR_VAR
-from .paths import cache_dir, find_file
+from .paths import cache_dir, find_file, not_found, path_option, search_dirs
 
 OFFLINE_VAR = "GVCDECOMP_OFFLINE"
 MIRROR_VAR = "GVCDECOMP_MIRROR"
@@ -147,25 +147,32 @@ def find_or_fetch(
     """
     try:
         return find_file(source, patterns, path, hint)
-    except DataNotFoundError as e:
+    except DataNotFoundError:
         item = pinned(source).get(filename)
         if path is not None or item is None:
             raise  # an explicit path is never replaced by a download
         if not download or offline():
             why = "download=False" if not download else _offline_setting()
             raise DataNotFoundError(
-                f"{e}. Downloads are off ({why}): fetch "
-                f"{source_url(source, filename, item.url)} ({item.size} bytes, SHA-256 "
-                f"{item.sha256}) and put it in {cache_dir() / source}{os.sep} or in "
-                f"${DATA_DIR_VAR}/{source}/"
+                f"{not_found(source, patterns, search_dirs(source))}, and downloads are off "
+                f"({why}). Get {source_url(source, filename, item.url)}, then "
+                + _by_hand(source, f"drop {why} and set")
             ) from None
     try:
         return fetch(source, filename, item.url, item.sha256, size=item.size)
     except DataNotFoundError as e:  # no network: say how to do without one
         raise DataNotFoundError(
-            f"{e}. Without a network, put {filename} in {cache_dir() / source}{os.sep} or in "
-            f"${DATA_DIR_VAR}/{source}/, or set GVCDECOMP_MIRROR to a copy of the data"
+            f"{e}. Without a network, get {filename} elsewhere, then " + _by_hand(source, "set")
         ) from e
+
+
+def _by_hand(source: str, mirror: str) -> str:
+    """The three ways to provide a missing file, as the caller writes them: its folder
+    (``path=`` in Python, ``--path`` on the command line), the data folder, a mirror."""
+    return (
+        f"pass its folder as {path_option()} or put it in ${DATA_DIR_VAR}/{source}/; "
+        f"or {mirror} {MIRROR_VAR} to a copy of the data"
+    )
 
 
 def fetch(

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import pwd
 import re
 import stat
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import DataNotFoundError, FileFormatError
 
 ENV_VAR = "GVCDECOMP_DATA_DIR"
+#: How messages name the explicit file or folder: the keyword ``path=`` in Python,
+#: the command's flag while the command line runs (:func:`path_named`).
+_PATH_OPTION = contextvars.ContextVar("gvcdecomp_path_option", default="path=")
+
+
+@contextmanager
+def path_named(option: str):
+    """Within the block, messages call the explicit location ``option`` (e.g. ``--path``)."""
+    token = _PATH_OPTION.set(option)
+    try:
+        yield
+    finally:
+        _PATH_OPTION.reset(token)
+
+
+def path_option() -> str:
+    """``path=``, or the command-line flag set by :func:`path_named`."""
+    return _PATH_OPTION.get()
 
 
 def cache_dir() -> Path:
@@ -115,12 +135,17 @@ def find_file(source: str, patterns: list[str], path=None, hint: str = "") -> Pa
                         if not f.is_file():
                             raise FileFormatError(f"{f}: {kind(f)}, not a {source} data file")
                         return f
-    where = ", ".join(str(d) for d in dirs)
     raise DataNotFoundError(
-        f"no {source} file named {' or '.join(map(shown, patterns))} in {where}"
-        + ("" if path is not None else f" (set {ENV_VAR} or pass path=)")
+        not_found(source, patterns, dirs)
+        + ("" if path is not None else f" (set {ENV_VAR} or pass {path_option()})")
         + (f". {hint}" if hint else "")
     )
+
+
+def not_found(source: str, patterns: list[str], dirs: list[Path]) -> str:
+    """"no <source> file named <names> in <folders>", the start of a not-found message."""
+    where = ", ".join(str(d) for d in dirs)
+    return f"no {source} file named {' or '.join(map(shown, patterns))} in {where}"
 
 
 _SHOWN = {"(?:": "{", "(": "{", ")": "}", "|": ","}
