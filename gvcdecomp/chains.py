@@ -51,8 +51,19 @@ def product_sectors(table, sectors) -> list[int]:
     return [table.sector_index(s) for s in sectors]
 
 
+#: ``groups=`` default of the functions here: the table's ``default_groups``, as in decompose.
+TABLE_GROUPS = "default"
+
+
+def _merged(groups, table):
+    """``{name: [codes]}`` to merge (or None): the table's default groups for ``"default"``."""
+    if isinstance(groups, str) and groups == TABLE_GROUPS:
+        return dict(table.default_groups) or None
+    return resolve(groups, table)
+
+
 @over_years
-def gvc_income(table, sectors="manufacturing", groups=None):
+def gvc_income(table, sectors="manufacturing", groups=TABLE_GROUPS):
     r"""GVC income: each country's value added in the world's final products of ``sectors``.
 
     ``gvc_income_{t,i} = v_i (B y_M)_i`` for industry i of country t, with
@@ -69,8 +80,11 @@ def gvc_income(table, sectors="manufacturing", groups=None):
     sectors : "manufacturing" or list of str
         The product industries (built-in manufacturing lists for WIOD 2013,
         WIOD 2016, the long-run WIOD and ICIO 2023).
-    groups : dict or str, optional
-        Regions reported as one country (their members' income added up).
+    groups : "default", None, str, list of str or dict
+        Regions reported as one country (their members' income added up), as
+        in :func:`gvcdecomp.groups.resolve`. ``"default"``: the table's
+        ``default_groups`` (ICIO's CHN = CHN + CN1 + CN2), as ``decompose``
+        does; None keeps every country of the table.
 
     Returns
     -------
@@ -80,7 +94,7 @@ def gvc_income(table, sectors="manufacturing", groups=None):
         ``world_final_output`` (scalar), units of the table.
     """
     cols = product_sectors(table, sectors)
-    groups = resolve(groups, table)
+    groups = _merged(groups, table)
     c = table.core
     R = c.regions(groups)
     yM = np.where(np.isin(np.arange(c.n) % c.N, cols), table.Yc.sum(axis=1), 0.0)
@@ -98,7 +112,7 @@ def gvc_income(table, sectors="manufacturing", groups=None):
 
 
 @over_years
-def chain_fva(table, regions=None, exclude=()):
+def chain_fva(table, regions=None, exclude=(), groups=TABLE_GROUPS):
     r"""Foreign value added in each product chain, within and outside the producer's region.
 
     A chain is the final output ``y_k`` of country-industry k = (s, j). Its value
@@ -116,54 +130,95 @@ def chain_fva(table, regions=None, exclude=()):
     table : IOTable or Panel
     regions : str, list of str or dict, optional
         The regions, as built-in group names (``["EU27", "NAFTA", "ASEAN"]``)
-        or ``{name: [codes]}`` (see :func:`gvcdecomp.groups.resolve`). A
-        country in no region is its own region (all its FVA is outside); a
-        country in two regions is an :class:`~gvcdecomp.errors.OptionError`.
+        or ``{name: [codes]}`` (see :func:`gvcdecomp.groups.resolve`; codes
+        may be names of ``groups``). A country in no region is its own region
+        (all its FVA is outside); a country in two regions, or a group of
+        ``groups`` split between regions, is an
+        :class:`~gvcdecomp.errors.OptionError`.
     exclude : str or sequence of str
-        Countries whose final products are left out (their chains get NaN),
-        e.g. ``["RoW"]``: Los et al. do not treat the rest of the world as a
-        producer of final goods. Their value added still counts (outside).
+        Countries (or groups) whose final products are left out (their chains
+        get NaN), e.g. ``["RoW"]``: Los et al. do not treat the rest of the
+        world as a producer of final goods. Their value added still counts.
+    groups : "default", None, str, list of str or dict
+        Countries merged into one: a group's chains are its members' chains
+        added up, and value added from any member is domestic to them.
+        ``"default"``: the table's ``default_groups`` (ICIO's CHN = CHN + CN1
+        + CN2, so China's processing part is not foreign to China), as
+        ``decompose`` does; None keeps every country of the table.
 
     Returns
     -------
     xarray.Dataset
-        Dimensions (country, sector) of the chain's completing country and
-        product industry: ``chain_final_output``, ``chain_domestic_va``,
-        ``chain_fva_within``, ``chain_fva_outside``, ``chain_fva`` (units of
-        the table) and ``chain_fva_share``, ``chain_fva_within_share``,
-        ``chain_fva_outside_share`` (fractions, NaN where there is no final
-        output). Sum over sectors and recompute the shares (or use
-        :func:`~gvcdecomp.ict.ict_slice`) for a group of products.
+        Dimensions (country, sector) of the chain's completing country (or
+        group) and product industry: ``chain_final_output``,
+        ``chain_domestic_va``, ``chain_fva_within``, ``chain_fva_outside``,
+        ``chain_fva`` (units of the table) and ``chain_fva_share``,
+        ``chain_fva_within_share``, ``chain_fva_outside_share`` (fractions, NaN
+        where there is no final output). Sum over sectors and recompute the
+        shares (or use :func:`~gvcdecomp.ict.ict_slice`) for a group of products.
     """
-    groups = normalize_groups(resolve(regions, table), list(table.countries))  # no overlaps
-    region, _ = partition(list(table.countries), groups)
+    countries = list(table.countries)
+    merged = normalize_groups(_merged(groups, table), countries)
+    c = table.core
+    R = c.regions(merged)  # R.vb[g, k] = Σ_{i∈g} v_i B_ik over the (merged) countries g
+    names = list(R.names)
+    unit = dict(zip(countries, R.owner[:: c.N]))  # table country -> its merged country
+    unit.update((g, i) for i, g in enumerate(names))
+    regions = _regions_of(resolve(regions, table), unit, names)
+    region, _ = partition(names, regions)
     exclude = [exclude] if isinstance(exclude, str) else exclude if exclude is not None else []
     if not isinstance(exclude, Sequence | np.ndarray):
         raise OptionError(f"exclude must be a country code or a list of them, got {exclude!r}")
-    gone = [table.country_index(e) for e in exclude]
-    c = table.core
-    G, N = c.G, c.N
-    vb = c.regions().vb  # [t, k]: Σ_{i∈t} v_i B_ik
-    owner = np.arange(c.n) // N
+    gone = [_unit_index(e, names, countries, "exclude") for e in exclude]
+    owner = R.owner
     y = table.Yc.sum(axis=1)
-    same_country = owner[None, :] == np.arange(G)[:, None]
+    same = owner[None, :] == np.arange(R.G)[:, None]
     same_region = region[:, None] == region[owner][None, :]
-    dom = (vb * same_country).sum(axis=0) * y
-    within = (vb * (same_region & ~same_country)).sum(axis=0) * y
-    outside = (vb * ~same_region).sum(axis=0) * y
+    dom = (R.vb * same).sum(axis=0) * y
+    within = (R.vb * (same_region & ~same)).sum(axis=0) * y
+    outside = (R.vb * ~same_region).sum(axis=0) * y
     flows = {"chain_final_output": y, "chain_domestic_va": dom, "chain_fva_within": within,
              "chain_fva_outside": outside, "chain_fva": within + outside}  # fmt: skip
-    out = {k: a.reshape(G, N) for k, a in flows.items()}
+    out = {k: R.by_region_sector(a) for k, a in flows.items()}  # a group adds its members' chains
     for k in ("fva", "fva_within", "fva_outside"):
         out[f"chain_{k}_share"] = np.divide(
             out[f"chain_{k}"], out["chain_final_output"],
-            out=np.full((G, N), np.nan), where=out["chain_final_output"] != 0,
+            out=np.full((R.G, c.N), np.nan), where=out["chain_final_output"] != 0,
         )  # fmt: skip
     for a in out.values():
         a[gone] = np.nan
     ds = result_dataset(
-        table, out, ("country", "sector"),
-        {"country": list(table.countries), "sector": list(table.sectors)}, "chain_fva", LTV,
-        regions={k: list(v) for k, v in groups.items()}, exclude=list(exclude),
+        table, out, ("country", "sector"), {"country": names, "sector": list(table.sectors)},
+        "chain_fva", LTV, regions={k: list(v) for k, v in regions.items()},
+        exclude=list(exclude), groups=merged or None,
     )  # fmt: skip
     return describe(ds)
+
+
+def _regions_of(regions, unit, names) -> dict:
+    """Regions as lists of merged countries; a merged country split between regions is refused."""
+    if regions is None:
+        return {}
+    if not isinstance(regions, dict):
+        raise OptionError(f"regions must be group names or a dict {{name: [countries]}}, got {regions!r}")
+    out = {}
+    for name, codes in regions.items():
+        if isinstance(codes, str) or not isinstance(codes, Sequence | np.ndarray):
+            raise OptionError(f"region {name!r}: give a list of country codes, not {codes!r}")
+        out[name] = []
+        for code in map(str, codes):
+            if code not in unit:
+                raise UnknownLabelError(f"region {name!r}: unknown country {code!r}")
+            g = names[unit[code]]
+            if g not in out[name]:
+                out[name].append(g)
+    return normalize_groups(out, names)  # a merged country in two regions: OptionError
+
+
+def _unit_index(code, names, countries, what) -> int:
+    """Index of a country (or group) among the merged countries ``names``."""
+    if code in names:
+        return names.index(code)
+    if code in countries:
+        raise OptionError(f"{what}: {code!r} is merged into a group by groups=; name the group")
+    raise UnknownLabelError(f"{what}: unknown country {code!r}; known: {', '.join(names)}")

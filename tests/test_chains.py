@@ -139,3 +139,88 @@ def test_wiod2013_gvc_income_and_chain_fva(wiod2011):
     # the EU's member chains draw within-region FVA, the others none
     eu = f["chain_fva_within"].sel(country=EU27).sum()
     assert float(eu) > 0 and float(f["chain_fva_within"].sel(country=["CHN", "JPN"]).sum()) == 0
+
+
+# -- the table's default groups (ICIO: CHN = CHN + CN1 + CN2), as in decompose ---------------
+def split_table(seed=11):
+    """A random table whose China is split in two, with ICIO-style default groups."""
+    t = random_table(5, 2, seed=seed)
+    t = gd.IOTable(t.Z, t.Y, ["USA", "CAN", "MEX", "CHN", "CN1"], list(t.sectors),
+                   t.fd_categories, year=2010)  # fmt: skip
+    t.default_groups = {"CHN": ["CHN", "CN1"]}
+    return t
+
+
+def chains_by_hand(t, units, region):
+    """chain flows of merged countries ``units`` (lists of country indices), dense."""
+    _, B, v = dense_model(t)
+    N, y = t.N, t.Y.sum(axis=(1, 2))
+    unit_of = {c: u for u, cs in enumerate(units) for c in cs}
+    out = {k: np.zeros((len(units), N)) for k in ("y", "dom", "in", "out")}
+    for k in range(t.n):
+        s = unit_of[k // N]
+        out["y"][s, k % N] += y[k]
+        for i in range(t.n):
+            u = unit_of[i // N]
+            key = "dom" if u == s else "in" if region[u] == region[s] else "out"
+            out[key][s, k % N] += v[i] * B[i, k] * y[k]
+    return out
+
+
+def test_chain_fva_merges_default_groups_like_decompose():
+    t = split_table()
+    got = chains.chain_fva(t, regions={"NA": ["USA", "CAN", "MEX"]})
+    assert list(got["country"].values) == ["CHN", "USA", "CAN", "MEX"]
+    want = chains_by_hand(t, [[3, 4], [0], [1], [2]], ["CHN", "NA", "NA", "NA"])
+    for name, key in (("chain_final_output", "y"), ("chain_domestic_va", "dom"),
+                      ("chain_fva_within", "in"), ("chain_fva_outside", "out")):  # fmt: skip
+        np.testing.assert_allclose(got[name].values, want[key], rtol=1e-10, atol=1e-12)
+    # the same country code in decompose: CHN's exporters merged there too
+    assert "CN1" not in gd.decompose(t, "leontief")["exporter"].values
+    # parts kept on request: China's own value added in CN1's chains is then foreign
+    parts = chains.chain_fva(t, regions={"NA": ["USA", "CAN", "MEX"]}, groups=None)
+    assert "CN1" in parts["country"].values
+    sep = chains_by_hand(t, [[0], [1], [2], [3], [4]], ["NA", "NA", "NA", "CHN", "CN1"])
+    np.testing.assert_allclose(parts["chain_fva_outside"].values, sep["out"], rtol=1e-10)
+    # merged domestic value added = each part's own + what each part adds to the other's chains
+    _, B, v = dense_model(t)
+    y, chn, cn1 = t.Y.sum(axis=(1, 2)), slice(6, 8), slice(8, 10)
+    cross = (v[chn] @ B[chn, cn1]) * y[cn1] + (v[cn1] @ B[cn1, chn]) * y[chn]
+    own = parts["chain_domestic_va"].sel(country=["CHN", "CN1"]).sum("country").values
+    np.testing.assert_allclose(got["chain_domestic_va"].sel(country="CHN").values, own + cross,
+                               rtol=1e-10)  # fmt: skip
+
+
+def test_chain_fva_regions_by_name_and_exclusions_with_default_groups():
+    t = split_table(seed=12)
+    named = chains.chain_fva(t, regions="NAFTA")  # resolve adds CHN as its own region
+    want = chains_by_hand(t, [[3, 4], [0], [1], [2]], ["CHN", "NA", "NA", "NA"])
+    np.testing.assert_allclose(named["chain_fva_within"].values, want["in"], rtol=1e-10, atol=1e-12)
+    ex = chains.chain_fva(t, exclude="CHN")
+    assert np.isnan(ex["chain_fva"].sel(country="CHN")).all()
+    assert np.isfinite(ex["chain_fva"].sel(country="USA")).all()
+    with pytest.raises(gd.OptionError, match="'CN1' is merged into a group"):
+        chains.chain_fva(t, exclude=["CN1"])
+    with pytest.raises(gd.OptionError, match="'CHN' is in two groups"):
+        chains.chain_fva(t, regions={"A": ["CHN", "USA"], "B": ["CN1"]})
+    with pytest.raises(gd.UnknownLabelError, match="unknown country 'XXX'"):
+        chains.chain_fva(t, regions={"A": ["XXX"]})
+
+
+def test_gvc_income_merges_default_groups():
+    t = split_table(seed=13)
+    _, B, v = dense_model(t)
+    y = t.Y.sum(axis=(1, 2))
+    yM = np.where(np.arange(t.n) % t.N == 0, y, 0.0)
+    inc = (v * (B @ yM)).reshape(t.G, t.N)  # USA, CAN, MEX, CHN, CN1
+    got = chains.gvc_income(t, sectors=["s0"])
+    assert list(got["country"].values) == ["CHN", "USA", "CAN", "MEX"]
+    np.testing.assert_allclose(got["gvc_income"].values, np.vstack([inc[3] + inc[4], inc[:3]]),
+                               rtol=1e-10)  # fmt: skip
+    parts = chains.gvc_income(t, sectors=["s0"], groups=None)
+    np.testing.assert_allclose(parts["gvc_income"].values, inc, rtol=1e-10)
+    # a group by name keeps the table's default groups that do not overlap it
+    na = chains.gvc_income(t, sectors=["s0"], groups="NAFTA")
+    assert list(na["country"].values) == ["NAFTA", "CHN"]
+    np.testing.assert_allclose(na["gvc_income"].sel(country="NAFTA").values, inc[:3].sum(0),
+                               rtol=1e-10)  # fmt: skip
