@@ -9,7 +9,7 @@ source file and a function that parses it into the keyword arguments of
 parse, not the table: the table is built the same way on every load, so the
 gross-output choice is applied, and its warnings given, each time.
 
-An entry is ``<cache_dir>/parsed/<source>/<file>[-<part>]-<sha256>-p<version>.nc``:
+An entry is ``<cache_dir>/parsed/<source>/<file>[-<part>]-<folder>-<sha256>-p<version>.nc``:
 
 - ``<sha256>`` is the SHA-256 of the source file's bytes and ``<version>`` is
   :data:`PARSER_VERSION`: an entry is found only for the same content read by
@@ -18,9 +18,11 @@ An entry is ``<cache_dir>/parsed/<source>/<file>[-<part>]-<sha256>-p<version>.nc
   streams the file (about 1 s per GB, far less than parsing it) and is done
   once per process and file version (path, inode, size, mtime, ctime);
 - ``<file>`` is the source file's name and ``<part>`` names the table inside a
-  file that holds several (a member of a zip bundle, or a year of a long CSV).
-  Entries of the same ``<file>[-<part>]`` with another hash or version are
-  deleted when a new one is written.
+  file that holds several (a member of a zip bundle, or a year of a long CSV);
+  ``<folder>`` is a short hash of the file's folder, so that files of the same
+  name in two folders have an entry each. Entries of the same
+  ``<file>[-<part>]-<folder>`` with another hash or version are deleted when a
+  new one is written.
 
 Each entry records its own key (attribute ``gvcdecomp_entry``, its file name
 without ``.nc``) and the SHA-256 of that key, its arrays and its labels
@@ -309,7 +311,8 @@ def _store(parts: dict, path: Path, stem: str) -> None:
     if parts.get("year") is not None:
         attrs["year"] = int(parts["year"])
     ds = xr.Dataset(data, coords=coords, attrs=attrs)
-    ds.attrs["gvcdecomp_checksum"] = _checksum(_parts_of(ds), path.stem)
+    stored = {n: ds[n].values for n in ds.variables}
+    ds.attrs["gvcdecomp_checksum"] = _checksum(_parts_of(stored.get, attrs), path.stem)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(ds, path)
@@ -319,8 +322,10 @@ def _store(parts: dict, path: Path, stem: str) -> None:
     except GVCError as e:  # a folder in the entry's place, data netCDF cannot hold
         warnings.warn(f"cache entry not written: {e}", CacheWarning, stacklevel=4)
         return
-    # entries of the same file and part for other contents or parser versions
-    entry = re.compile(re.escape(stem) + _ENTRY)
+    # entries of the same file and part for other contents or parser versions, and
+    # of the layout without <folder> (never read now)
+    legacy = stem.rsplit("-", 1)[0]
+    entry = re.compile(f"(?:{re.escape(stem)}|{re.escape(legacy)}){_ENTRY}")
     try:
         for old in path.parent.iterdir():
             if old != path and entry.fullmatch(old.name):
@@ -330,22 +335,19 @@ def _store(parts: dict, path: Path, stem: str) -> None:
 
 
 def _load(path: Path) -> dict:
-    from ..storage import _read
-
-    ds = _read(path)
-    attrs = ds.attrs
+    attrs, get = _read_entry(path)
     version = attrs.get("gvcdecomp_parser_version")
     if attrs.get("gvcdecomp_kind") != KIND or version != PARSER_VERSION:
         raise FileFormatError(f"not a gvcdecomp cache entry of parser version {PARSER_VERSION}")
-    missing = [v for v in ("Z", "Y", "country", "sector") if v not in ds.variables]
+    missing = [v for v in ("Z", "Y", "country", "sector") if get(v) is None]
     if missing:
         raise FileFormatError(f"lacks {missing}")
     if attrs.get("gvcdecomp_entry") != path.stem:
         # a valid entry of another file, part or content copied under this name
         raise FileFormatError(f"written as {attrs.get('gvcdecomp_entry')!r}, not for this file")
     try:
-        parts = _parts_of(ds)
-        checksum = _checksum(parts, path.stem)
+        parts = _parts_of(get, attrs)
+        checksum = _checksum(parts, path.stem)  # of the very arrays returned
     except (TypeError, ValueError) as e:
         raise FileFormatError(f"unreadable content ({e})") from e
     if attrs.get("gvcdecomp_checksum") != checksum:
@@ -353,21 +355,64 @@ def _load(path: Path) -> dict:
     return parts
 
 
-def _parts_of(ds: xr.Dataset) -> dict:
-    """The parse as stored in an entry; what parse gave as None was not stored and is left out."""
+def _read_entry(path: Path) -> tuple[dict, Callable]:
+    """An entry's attributes and a getter of its variables (None if absent).
+
+    Read with scipy alone, not through xarray, whose opening of a file costs
+    more than reading the year's arrays: the arrays straight into their final
+    float64 arrays (:func:`gvcdecomp.storage.read_float64`, peak memory the
+    data's own size), the labels decoded from their UTF-8 character arrays as
+    xarray writes them. A variable stored otherwise is refused (the entry is
+    then parsed again); the checksum covers what is decoded here.
+    """
+    from scipy.io import netcdf_file
+
+    from ..storage import read_float64
+
+    out = {}
+    try:
+        size = path.stat().st_size
+        with netcdf_file(path, "r", mmap=True) as nc, open(path, "rb", buffering=0) as fh:
+            attrs = {k: _text(v) for k, v in nc._attributes.items()}
+            for name, var in nc.variables.items():
+                enc = {k: _text(v) for k, v in var._attributes.items()}
+                if var.data.dtype.kind == "f":
+                    fill = enc.pop("_FillValue", np.nan)
+                    out[name] = read_float64(nc, name, fh, size, path)
+                    if out[name] is None or enc or not np.isnan(fill):
+                        raise ValueError(f"{name} is not a plain float64 variable")
+                elif var.data.dtype == "S1" and var.data.ndim == 2 and enc == {"_Encoding": "utf-8"}:
+                    out[name] = [bytes(r).rstrip(b"\0").decode("utf-8") for r in var.data]
+                else:
+                    raise ValueError(f"{name} is stored as {var.data.dtype}, {enc}")
+                del var
+    except GVCError:
+        raise
+    except Exception as e:  # scipy raises many types on a foreign or corrupt file
+        raise FileFormatError(f"{path}: not a readable cache entry ({type(e).__name__}: {e})") from e
+    return attrs, out.get
+
+
+def _text(v):
+    return v.decode("utf-8") if isinstance(v, bytes) else v
+
+
+def _parts_of(get: Callable, attrs: dict) -> dict:
+    """The parse as stored in an entry (``get(name)``: a variable's values, None if
+    absent); what parse gave as None was not stored and is left out."""
     parts = {
-        "Z": ds["Z"].values,
-        "Y": ds["Y"].values,
-        "countries": [str(v) for v in ds["country"].values],
-        "sectors": [str(v) for v in ds["sector"].values],
+        "Z": get("Z"),
+        "Y": get("Y"),
+        "countries": [str(v) for v in get("country")],
+        "sectors": [str(v) for v in get("sector")],
     }
-    if "fd_category" in ds:
-        parts["fd_categories"] = [str(v) for v in ds["fd_category"].values]
-    parts.update({k: ds[k].values for k in ("x", "va") if k in ds})
-    if "year" in ds.attrs:
-        year = np.asarray(ds.attrs["year"])
+    if get("fd_category") is not None:
+        parts["fd_categories"] = [str(v) for v in get("fd_category")]
+    parts.update({k: get(k) for k in ("x", "va") if get(k) is not None})
+    if "year" in attrs:
+        year = np.asarray(attrs["year"])
         if year.dtype.kind not in "iu" or year.size != 1:
-            raise ValueError(f"year attribute {ds.attrs['year']!r}")
+            raise ValueError(f"year attribute {attrs['year']!r}")
         parts["year"] = int(year)
     return parts
 
@@ -387,7 +432,10 @@ def _checksum(parts: dict, key: str) -> str:
 
 
 def _stem(file: Path, part: str | None) -> str:
+    # same-named files of two folders (a/wiot_2011.RData, b/wiot_2011.RData) must not
+    # share a stem: storing one's entry would delete the other's
+    folder = hashlib.sha256(os.fsencode(file.resolve().parent)).hexdigest()[:12]
     if part is None:
-        return file.name
+        return f"{file.name}-{folder}"
     # a zip member may sit in a folder of the archive: keep its name only
-    return f"{file.name}-{Path(str(part)).name}"
+    return f"{file.name}-{Path(str(part)).name}-{folder}"
