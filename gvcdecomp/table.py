@@ -635,7 +635,9 @@ def _labels(seq, what) -> tuple[str, ...]:
     for i, lab in enumerate(labels):
         hidden = [f"U+{ord(ch):04X}" for ch in lab if unicodedata.category(ch) == "Cf"]
         if hidden or lab != lab.strip():
-            fault = f"invisible format characters ({', '.join(hidden)})" if hidden else "surrounding blanks"
+            fault = "surrounding blanks"
+            if hidden:
+                fault = f"invisible format characters ({', '.join(hidden)})"
             raise LabelError(f"{what} has a code with {fault} at position {i}: {lab!r}")
     return labels
 

@@ -36,7 +36,8 @@ def test_format_characters_are_refused_naming_code_and_position(bad):
 
 @pytest.mark.parametrize("bad", ["c14 ", " c14", "c14\u00a0", "\u3000c14"])
 def test_surrounding_blanks_are_refused_even_without_a_twin(bad):
-    with pytest.raises(gd.LabelError, match=re.escape(f"sectors has a code with surrounding blanks at position 0: {bad!r}")):
+    expected = f"sectors has a code with surrounding blanks at position 0: {bad!r}"
+    with pytest.raises(gd.LabelError, match=re.escape(expected)):
         build(sectors=[bad, "c15"])
 
 
