@@ -112,3 +112,33 @@ def test_industry_names_from_the_classification():
     assert names["c30"].startswith("Renting of machinery") and ";" not in names["c30"]
     assert len(names["c30"]) <= 34
     assert plots.industry_names(["c14", "zz"]) == {"c14": "c14", "zz": "zz"}
+
+
+def test_plot_series_default_y_label_is_long_name_and_units():
+    import xarray as xr
+
+    from gvcdecomp.vocabulary import lookup
+
+    years = [2000, 2001, 2002]
+    frame = pd.DataFrame({"KOR": [0.6, 0.62, 0.61], "USA": [0.8, 0.79, 0.81]}, index=years)
+    var = lookup("DVA_absorbed_abroad_share")
+    ax = plots.plot_series(frame, variable="DVA_absorbed_abroad_share")
+    assert ax.get_ylabel() == f"{var.long_name} ({var.units})" and var.units == "fraction"
+    # a described DataArray (as results are) labels itself; its own units win
+    da = xr.DataArray(
+        frame.to_numpy(), dims=("year", "exporter"),
+        coords={"year": years, "exporter": ["KOR", "USA"]}, name="gexp",
+        attrs={"long_name": "gross exports", "units": "millions of US dollars"},
+    )  # fmt: skip
+    ax = plots.plot_series(da)
+    assert ax.get_ylabel() == "gross exports (millions of US dollars)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["KOR", "USA"]
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), frame["USA"])
+    # a registered name without attributes: the registry's long name
+    ax = plots.plot_series(da.sel(exporter="KOR").rename("DVA_absorbed_abroad_share").drop_attrs())
+    assert ax.get_ylabel().startswith(var.long_name)
+    assert plots.plot_series(frame, ylabel="% of exports").get_ylabel() == "% of exports"
+    with pytest.raises(OptionError, match="no y label"):
+        plots.plot_series(frame)  # nothing to name the axis
+    with pytest.raises(OptionError, match="'nonsense' is not a registered variable"):
+        plots.plot_series(frame, variable="nonsense")
