@@ -134,8 +134,13 @@ def bm(
     (N for a country), and for the sectoral perimeters, where ``A_Ω`` has one
     row per member, a k x k solve for a group of k countries (a scalar division
     for a country). For Ω = all exports of s, ``I + A_Ω B_{·s} = (I - A_ss) B_ss``.
-    The bilateral perimeters (one per exporter-importer pair, with the blocks
-    ``A_sr B_rs``) run in one numba kernel, pairs in parallel.
+    Perspectives exporter and sector need only solves with B and the diagonal
+    blocks ``B_ss`` (for M), except by importer under perspective sector and for
+    ``vaxim``. The bilateral perimeters (one per exporter-importer pair,
+    ``M = I + A_sr B_rs``), the sector perimeters by importer (row i of s needs
+    ``Σ_{j∈r} A_ij B_ji`` for every r) and ``vaxim`` read every off-diagonal
+    block ``B_rs``, i.e. all of B by nature: they build the dense B once and run
+    in one numba kernel, pairs in parallel.
     """
     level = _check_options(approach, perspective, level)
     b = _Blocks(table, groups)
@@ -154,7 +159,9 @@ def bm(
             terms.update(davax=davax, gvcb=(dc - dva) + fc, gvcf=dva - davax)
             terms["gvc"] = terms["gvcb"] + terms["gvcf"]
     else:
-        K, Rs = _sink_flows(b, perspective)
+        K, Rs = _sink_flows(b, perspective, "importer" in _DIMS[level])
+        if K.shape[1] == 1:  # totals over importers: every weight is per row
+            E, dc, fc = (a.sum(axis=1, keepdims=True) for a in (E, dc, fc))
         ddc, fdc, ref = vbs * K, fcs * K, vbs * Rs
         dva = dc - ddc
         terms = {"gexp": E, "dc": dc, "dva": dva, "vax": dva - ref, "ref": ref,
@@ -256,7 +263,8 @@ class _Blocks:
         BLAS on one thread: the kernel's threads call it for their small blocks.
         """
         with serial_blas():
-            # C = A_sr B_rs for every pair needs the dense A and B (built once, cached)
+            # every pair's C = A_sr B_rs reads every off-diagonal block of B: the dense
+            # A and B (built once, cached) are the least this needs
             return _pairs(self.c.A, self.c.B, self.rows, self.sizes, self.N, X, mode, sectoral)
 
     def M(self, S: np.ndarray) -> np.ndarray:
@@ -319,14 +327,26 @@ def _source_weights(b: _Blocks, perspective):
     return sol[..., 0], sol[..., 1]
 
 
-def _sink_flows(b: _Blocks, perspective):
+def _sink_flows(b: _Blocks, perspective, by_importer: bool):
     """``A_sr (B^{\\Ω}_{·s} e_Ω)_r`` (double counted in E_sr), ``A_sr (B^{\\Ω} Y_{·s})_r``.
 
-    ``A_sr B^{\\Ω}_{·s} w = C_sr M^{-1} w`` for w on Ω's rows (Woodbury), with the
-    right-hand sides ``e_Ω`` and ``A_Ω B Y_{·s}`` read on Ω's rows.
+    ``A_sr B^{\\Ω}_{·s} w = C_sr M^{-1} w`` for w on Ω's rows (Woodbury), with
+    ``C_sr = A_sr B_rs`` restricted to Ω's rows and columns, ``M = I + Σ_{r≠s} C_sr``
+    for the perimeters that span all importers, and the right-hand sides ``e_Ω``
+    and ``A_Ω B Y_{·s}`` read on Ω's rows. Two (GN, G') arrays, or with
+    ``by_importer`` false their (GN, 1) totals over importers.
     """
     N, n, G = b.N, b.c.n, b.R.G
     rhs = np.stack([b.E, b.Rt], axis=-1)  # (GN, G', 2)
+    sectoral = perspective in ("sector", "sectoral-bilateral")
+    if perspective in ("exporter", "sector") and not by_importer:
+        # Σ_{r≠s} C_sr z = (M - I) z = rhs - z where M z = rhs: the perimeter solves alone
+        # (M from the diagonal blocks), industry by industry for the sector perimeters
+        Cz = np.zeros((n, 1, 2))
+        for _, S in b.exporters():
+            r_tot = rhs[S].sum(axis=2)
+            Cz[S, 0] = r_tot - _perimeter_solve(b.M(S), r_tot, N, sectoral)
+        return Cz[..., 0], b.Rt.sum(axis=1, keepdims=True) - Cz[..., 1]
     if perspective == "exporter":
         # C_sr z = A_sr (B_{·s} z): B_{·s} z_s for every s by one solve (z_s on the rows
         # of s, column s), then one pass of the owner-label kernel over A.
@@ -336,12 +356,14 @@ def _sink_flows(b: _Blocks, perspective):
         U = b.c.solve(Wz.reshape(n, 2 * G)).reshape(n, G, 2).transpose(1, 0, 2)
         Cz = pair_products(b.c.engine, np.ascontiguousarray(U), b.R.owner, G)
     elif perspective == "sector":  # one perimeter per industry, for all importers
+        # by importer, row i needs C_sr on i's industry block only, i.e. Σ_{j∈r} A_ij B_ji
+        # for every pair: every off-diagonal block of B, the dense pair kernel's.
         z = np.zeros((n, 1, 2))
         for _, S in b.exporters():
             z[S, 0] = _perimeter_solve(b.M(S), rhs[S].sum(axis=2), N, True)
         Cz = b.pairs(z, _TIMES_C, True)
-    else:  # bilateral perimeters: one per importer
-        Cz = b.pairs(rhs, _SOLVE_THEN_C, perspective == "sectoral-bilateral")
+    else:  # bilateral perimeters: one per importer, M_sr = I + C_sr for every pair
+        Cz = b.pairs(rhs, _SOLVE_THEN_C, sectoral)
     return Cz[..., 0], b.Rt - Cz[..., 1]
 
 
