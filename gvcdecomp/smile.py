@@ -27,7 +27,8 @@ from .years import concat_years
 
 REFERENCE = (
     "Meng, B., Ye, M. and Wei, S.-J. (2020), Measuring smile curves in global value "
-    "chains, Oxford Bulletin of Economics and Statistics 82(5): 988-1016 (IDE Discussion "
+    "chains, Oxford Bulletin of Economics and Statistics 82(5): 988-1016, "
+    "doi:10.1111/obes.12364 (IDE Discussion "
     "Paper 530, 2015); position as the value-added weighted average propagation length "
     "to the final product, counting the final stage as 1 (Dietzenbacher, Romero & Bosma "
     "2005; Wang, Wei, Yu & Zhu 2017b)"
@@ -82,11 +83,19 @@ def smile_curve(data, country: str, sectors, target: str = "final", groups=None)
     value-added weighted form ``V̂ B B f / V̂ B f`` (counted from 1 at the
     final stage), i.e. the chain-restricted forward production length of Wang,
     Wei, Yu & Zhu (2017b, NBER WP 23261: ``PLv = V̂BBŶu / V̂BŶu``
-    with ``Ŷu`` replaced by the chain's ``f``). The full text of Meng, Ye &
-    Wei could not be consulted for this release (only the abstracts of the
-    journal article and of IDE Discussion Paper 530 were), so their own
-    equation number is not cited; the formula is checked against the closed
-    forms of the tests (a three-stage chain gives positions 3, 2, 1).
+    with ``Ŷu`` replaced by the chain's ``f``). Meng, Ye & Wei's own
+    equation and section numbers are not cited because they could not be
+    confirmed. Checked (December 2026, public documentation and web-page
+    search): the abstract and bibliographic record of the journal article
+    (RePEc: OBES 82(5): 988-1016; doi:10.1111/obes.12364), the abstract and
+    first page of IDE Discussion Paper 530 (Ye, Meng & Wei 2015, keywords
+    "Smile curve, ... APL") and the abstract of the follow-up IDE Discussion
+    Paper 802 (Meng & Ye 2020), which names the axes "value-added ratio"
+    (vertical) and "production stages" (horizontal), as here. Not checked:
+    the body of either paper (the definitions of the APL position and of
+    the value-added rate, and their equation numbers), which no source at
+    hand reproduces. The formulas are instead checked against closed forms
+    in the tests (a three-stage chain gives positions 3, 2, 1).
 
     Parameters
     ----------
@@ -135,7 +144,8 @@ def smile_curve(data, country: str, sectors, target: str = "final", groups=None)
         (``Σ f = 0``).
 
     Reference: Meng, Ye & Wei (2020), Oxford Bulletin of Economics and
-    Statistics 82(5): 988-1016; IDE Discussion Paper 530 (Ye, Meng & Wei 2015).
+    Statistics 82(5): 988-1016, doi:10.1111/obes.12364 (equation numbers not
+    confirmed, see above); IDE Discussion Paper 530 (Ye, Meng & Wei 2015).
     """
     from .table import IOTable
 

@@ -97,8 +97,15 @@ def bm(
     importers; ``gexp``, ``dc`` and ``fc`` add up under any perspective. The
     exporter-level source ``dva`` is ``V_s L_ss E_s*`` (Los, Timmer & de Vries 2016).
 
-    Reference: Borin & Mancini (2019, 2023); BM (2023) eq. 4 is the source-based and
-    eqs. 12-13 the sink-based split (numbers as cited by the R package gvcAnalyzer).
+    Reference: Borin & Mancini (2019, 2023). Equation numbers of BM (2023), as
+    cited by the R package gvcAnalyzer 0.1.1 (R/bm_2023_exporter.R,
+    R/bm_2023_sink.R), not checked against the paper's text, which no source
+    at hand reproduces (only its abstract and record: ESR 35(4): 586-613):
+    eq. (4) is the exporter-level split ``u e_s* = DVA + DDC + FVA + FDC``
+    built with the source-based ``A^/s``; eqs. (12)-(13) split bilateral
+    exports ``e_sr`` into shipments absorbed as final demand and re-exports
+    of s's exports, the basis of the sink-based terms. BM (2019) equation
+    numbers are not cited (not checked).
     Perspective/approach pairs and term names follow the Stata icio command and the
     R package exvatools (``bm_src``, ``bm_snk``).
 
