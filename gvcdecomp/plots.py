@@ -339,12 +339,14 @@ def plot_smile(
     8 directions x 4 distances around its bubble (a leader line from the
     second distance on) where its box stays inside the axes and overlaps no
     other label, its own bubble, any bubble of radius 5 pt or more, nor a
-    fitted line; a place clear of the smaller bubbles too is preferred.
+    fitted line; a place clear of the smaller bubbles too, with no leader
+    line crossing a fitted line, is preferred.
     A label with no such place is left out (``ax.smile_unlabelled`` lists
     those) -- except the largest contributor's, which is always drawn: if
     no place is free it goes to the place with the fewest overlaps (first
     inside the axes, then fewest labels, own bubble, large bubbles, lines
-    and small bubbles covered, in that order). Labels are placed for the
+    and small bubbles covered, then no leader crossing a line, in that
+    order). Labels are placed for the
     axes' size when the function runs: draw on the figure it will be saved
     from (:func:`figure` gives constrained layout).
 
@@ -522,8 +524,8 @@ def _place_labels(ax, items, bubbles, colour, line_x, line_y) -> list[str]:
     inside the axes and overlaps no other label, not its own bubble, no
     bubble of radius ``_LARGE`` or more and no fitted line (``line_x``,
     ``line_y``: the lines drawn, NaN where broken); one that also clears every
-    other bubble of radius 2 pt or more (discs approximated by squares) is
-    preferred. The first item is labelled in any case, at its least bad place.
+    other bubble of radius 2 pt or more (discs approximated by squares) and
+    whose leader line does not cross a fitted line is preferred. The first item is labelled in any case, at its least bad place.
     Returns the texts left out.
     """
     from matplotlib.path import Path
@@ -551,8 +553,10 @@ def _place_labels(ax, items, bubbles, colour, line_x, line_y) -> list[str]:
         mine = Bbox.from_extents(*(own - 0.8 * px * radius), *(own + 0.8 * px * radius))
         others = [(b, large) for b, large in discs if not b.overlaps(mine)]
 
-        def faults(box):
+        def faults(box, gap, a):
             """What a label box covers, worst first (all 0: a perfect place)."""
+            ends = own + px * np.outer([radius, radius + gap], [np.cos(a), np.sin(a)])
+            leader = Path(ends) if gap > _LEADER else None
             return (
                 not (inside.x0 <= box.x0 and box.x1 <= inside.x1
                      and inside.y0 <= box.y0 and box.y1 <= inside.y1),
@@ -561,6 +565,7 @@ def _place_labels(ax, items, bubbles, colour, line_x, line_y) -> list[str]:
                 sum(box.overlaps(b) for b, large in others if large),
                 sum(path.intersects_bbox(box, filled=False) for path in lines),
                 sum(box.overlaps(b) for b, large in others if not large),
+                leader is not None and any(leader.intersects_path(p) for p in lines),
             )  # fmt: skip
 
         best, free = None, None
@@ -569,7 +574,7 @@ def _place_labels(ax, items, bubbles, colour, line_x, line_y) -> list[str]:
                 ann = _annotate(ax, text, x, y, radius, gap, a, colour)
                 ann.update_positions(renderer)
                 # the text's own box (an Annotation's extent includes its leader line)
-                f = faults(Text.get_window_extent(ann, renderer).padded(1.5 * px))
+                f = faults(Text.get_window_extent(ann, renderer).padded(1.5 * px), gap, a)
                 ann.remove()
                 if not any(f):
                     best = free = (f, gap, a)
