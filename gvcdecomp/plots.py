@@ -525,7 +525,8 @@ def _place_labels(ax, items, bubbles, colour, line_x, line_y) -> list[str]:
     bubble of radius ``_LARGE`` or more and no fitted line (``line_x``,
     ``line_y``: the lines drawn, NaN where broken); one that also clears every
     other bubble of radius 2 pt or more (discs approximated by squares) and
-    whose leader line does not cross a fitted line is preferred. The first item is labelled in any case, at its least bad place.
+    whose leader line does not cross a fitted line is preferred. The first
+    item is labelled in any case, at its least bad place.
     Returns the texts left out.
     """
     from matplotlib.path import Path

@@ -108,7 +108,8 @@ def test_aggregate_carries_notes_not_the_old_rows_findings():
     old_finding = next(n for n in t.notes if "rows: table.diagnostics" in n)
     assert old_finding not in a.notes  # it counts rows of the old table
     stated = [n for n in a.notes if "rows: table.diagnostics" in n]
-    assert len(stated) == 1 and f"{len(a.diagnostics['output_gap_rounding']['rows'])} row(s)" in stated[0]
+    count = len(a.diagnostics["output_gap_rounding"]["rows"])
+    assert len(stated) == 1 and f"{count} row(s)" in stated[0]
     assert any("aggregated from a table whose values are multiples of 1" in n for n in a.notes)
 
 

@@ -78,7 +78,8 @@ def test_largest_contributor_always_labelled_even_without_room():
     ds = smile_curve(random_table(5, 4, seed=11), "C1", "s2")
     frame = ds[["va_share"]].to_dataframe()
     (c, s) = frame["va_share"].idxmax()
-    names = {s: f"an industry name far too long to fit in these axes ({s})" for s in ds["sector"].values}
+    names = {s: f"an industry name far too long to fit in these axes ({s})"
+             for s in ds["sector"].values}
     fig = plt.figure(figsize=(2.4, 2.0))  # axes narrower than any label
     ax = fig.add_subplot()
     plot_smile(ds, ax=ax, y="va_share", min_share=0, label_top=4, names=names)
