@@ -200,7 +200,9 @@ def _regions_of(regions, unit, names) -> dict:
     if regions is None:
         return {}
     if not isinstance(regions, dict):
-        raise OptionError(f"regions must be group names or a dict {{name: [countries]}}, got {regions!r}")
+        raise OptionError(
+            f"regions must be group names or a dict {{name: [countries]}}, got {regions!r}"
+        )
     out = {}
     for name, codes in regions.items():
         if isinstance(codes, str) or not isinstance(codes, Sequence | np.ndarray):

@@ -131,7 +131,8 @@ _KWW_TERMS = {
     "DVA_INT": "domestic value added in intermediates absorbed by the direct importer (term 2; "
     "= WWZ DVA_INT + DVA_INTrexI1)",
     "DVA_INTrex": "domestic value added in intermediates re-exported to third countries (term 3)",
-    "RDV_FIN": "returned domestic value added in final imports (term 4)",
+    "RDV_FIN": "returned domestic value added in final imports (term 4; = WWZ RDV_FIN + "
+    "RDV_FIN2)",
     "RDV_INT": "returned domestic value added in intermediate imports (term 5)",
     "DDC": "domestic double counting (term 6)",
     "FVA_FIN": "foreign value added in final-goods exports (term 7)",
@@ -355,6 +356,27 @@ VARIABLES: dict[str | None, dict[str, Var]] = {
 }
 VARIABLES["kww (aggregated from wwz)"] = VARIABLES["kww"]
 
+#: The only names with two meanings: codes KWW (2014) and WWZ (2013) both use, as R decompr
+#: does, for different sums of terms. Each method's own registry entry describes its measure.
+REUSED_CODES = {
+    "DVA_INT": "KWW's is WWZ's DVA_INT + DVA_INTrexI1",
+    "RDV_FIN": "KWW's is WWZ's RDV_FIN + RDV_FIN2",
+}
+
+
+def meanings(name: str) -> dict[Var, list]:
+    """Every distinct registry entry named ``name``, with the sections (methods) that hold it.
+
+    More than one entry is legitimate when the entries describe the same measure
+    for different methods' tables (KWW's and WWZ's ``DVA_FIN``) or when
+    ``name`` is in :data:`REUSED_CODES`; tests/test_vocabulary.py checks which.
+    """
+    out: dict[Var, list] = {}
+    for method, section in VARIABLES.items():
+        if name in section:
+            out.setdefault(section[name], []).append(method)
+    return out
+
 
 def lookup(name: str, method: str | None = None) -> Var | None:
     """The registry entry of ``name`` as returned by ``method`` (None if unknown)."""
@@ -445,6 +467,13 @@ def glossary_markdown() -> str:
         "content (Hummels–Ishii–Yi, TiVA), which also counts value added that returns",
         "home and domestic double counting. Borin–Mancini's `dva / gexp` (not returned):",
         "domestic value added counted once within the chosen perspective.",
+        "",
+        "**Two codes, two measures.** Koopman–Wang–Wei and Wang–Wei–Zhu (and R decompr)",
+        "use two term codes for different sums:",
+        "; ".join(f"`{k}`: {v}" for k, v in REUSED_CODES.items()) + ".",
+        "Every other name means one measure wherever it is returned: Leontief's domestic",
+        "and foreign content of exports are Borin–Mancini's `dc` and `fc`, not WWZ's `DVA`",
+        "and `FVA`.",
         "",
         "**Dimensions.** Anything about exports uses `exporter` / `importer` (`sector` is",
         "the exporting industry); quantities of the table itself (output, value added,",

@@ -3,12 +3,15 @@ option aliases, country groups by name, ratios never summed, Panels in one call.
 
 from pathlib import Path
 
+from itertools import combinations
+
 import numpy as np
 import pytest
+import xarray as xr
 
 import gvcdecomp as gd
 from gvcdecomp import chains, gvc, groups, ict, indicators as ind
-from gvcdecomp.vocabulary import glossary_markdown
+from gvcdecomp.vocabulary import REUSED_CODES, VARIABLES, glossary_markdown, lookup, meanings
 
 from conftest import random_table
 
@@ -22,22 +25,41 @@ def wiod_like(seed=0, year=None, countries=("USA", "CAN", "MEX", "CHN")):
                       year=t.year if year is None else year, source=f"random {seed}")  # fmt: skip
 
 
-def every_result(t):
+def function_results(t):
+    """(function, method, result) for every function and method on the whole table."""
     w = gd.decompose(t, "wwz")
-    yield from (w, gd.wwz_summary(w.sum("importer")), gd.decompose(t, "kww"))
+    yield from (("wwz", "wwz", w), ("wwz_summary", "wwz", gd.wwz_summary(w.sum("importer"))))
+    yield "kww", "kww", gd.decompose(t, "kww")
     for p in ("exporter", "sector", "bilateral", "sectoral-bilateral"):
-        yield gd.decompose(t, "bm", perspective=p, level="sectoral-bilateral")
+        yield f"bm {p}", "bm", gd.decompose(t, "bm", perspective=p, level="sectoral-bilateral")
     for post in ("exports", "final", "output"):
-        yield gd.decompose(t, "leontief", post=post)
-    yield from (ind.tiva(t), ind.tiva(t, by="sector"), ind.vertical_specialisation(t))
-    yield from (ind.va_absorbed(t, t.fd_categories[0]), chains.chain_fva(t, {"R": ["USA", "CAN"]}))
-    yield from (chains.gvc_income(t), gvc.wwyz_participation(t), gvc.production_length(t))
-    yield from (gvc.kpww_participation(t, by="sector"), gvc.bm_participation(t))
-    yield from (gvc.average_propagation_length(t), gd.smile_curve(t, "CHN", "c14"))
+        yield f"leontief {post}", "leontief", gd.decompose(t, "leontief", post=post)
+    calls = {
+        "tiva": lambda: ind.tiva(t), "tiva by sector": lambda: ind.tiva(t, by="sector"),
+        "vertical_specialisation": lambda: ind.vertical_specialisation(t),
+        "va_absorbed": lambda: ind.va_absorbed(t, t.fd_categories[0]),
+        "chain_fva": lambda: chains.chain_fva(t, {"R": ["USA", "CAN"]}),
+        "gvc_income": lambda: chains.gvc_income(t), "wwyz": lambda: gvc.wwyz_participation(t),
+        "production_length": lambda: gvc.production_length(t),
+        "kpww": lambda: gvc.kpww_participation(t, by="sector"),
+        "bm_participation": lambda: gvc.bm_participation(t),
+        "apl": lambda: gvc.average_propagation_length(t),
+        "smile_curve": lambda: gd.smile_curve(t, "CHN", "c14"),
+        "vax_ratio": lambda: ind.vax_ratio(t), "rca_va": lambda: ind.rca_va(t),
+        "domestic_content_share": lambda: ind.domestic_content_share(w),
+        "foreign_content_share": lambda: ind.foreign_content_share(w),
+        "upstreamness": lambda: gvc.upstreamness(t), "downstreamness": lambda: gvc.downstreamness(t),
+    }  # fmt: skip
+    for name, call in calls.items():
+        ds = call()
+        ds = ds if isinstance(ds, xr.Dataset) else ds.to_dataset()
+        yield name, ds.attrs.get("method"), ds
+
+
+def every_result(t):
+    yield from (ds for _, _, ds in function_results(t))
+    w = gd.decompose(t, "wwz")
     yield from (ict.ict_slice(w), ict.ict_slice(t), ict.ict_slice(ind.tiva(t, by="sector")))
-    for da in (ind.vax_ratio(t), ind.rca_va(t), ind.domestic_content_share(w),
-               ind.foreign_content_share(w), gvc.upstreamness(t), gvc.downstreamness(t)):
-        yield da.to_dataset()
 
 
 def test_every_variable_is_described_and_in_the_glossary():
@@ -49,6 +71,66 @@ def test_every_variable_is_described_and_in_the_glossary():
             assert {"long_name", "units", "description"} <= set(var.attrs), where
             assert f"`{name}`" in text, where
     assert text == glossary_markdown()  # the page is generated from the registry
+
+
+def _agree(a: xr.DataArray, b: xr.DataArray, additive: bool):
+    """Whether two results of one name hold the same numbers; None if not comparable.
+
+    Flows are summed over the dimensions the other lacks (gross exports by
+    exporter, sector and importer vs by exporter); ratios only compare as they are.
+    """
+    common = [d for d in a.dims if d in b.dims]
+    if not additive and not (set(a.dims) == set(b.dims)):
+        return None
+    a, b = (x.sum([d for d in x.dims if d not in common]).transpose(*common) for x in (a, b))
+    return bool(np.allclose(a.values, b.values, rtol=1e-9, atol=1e-9, equal_nan=True))
+
+
+def test_every_name_means_one_measure():
+    """A name returned by two functions holds the same measure in both (or is one of the
+    literature's reused codes, whose entries differ): a future collision fails here."""
+    t = wiod_like(seed=6)
+    first = {}  # name -> {function: (method, DataArray)}
+    for fn, method, ds in function_results(t):
+        for name, da in ds.data_vars.items():
+            entries = meanings(name)
+            own = lookup(name, method)
+            assert own is not None and own in entries, f"{name} of {fn} is not registered"
+            if name in REUSED_CODES:  # described by the entry of the method that computes it
+                assert VARIABLES[method][name] is own, f"{name} of {fn}"
+            first.setdefault(name, {}).setdefault(fn.split()[0], (method, da))
+    compared = set()
+    for name, per_fn in first.items():
+        for (f1, (m1, a)), (f2, (m2, b)) in combinations(per_fn.items(), 2):
+            same = _agree(a, b, lookup(name, m1).additive and lookup(name, m2).additive)
+            if same is None:
+                continue
+            compared.add(name)
+            if name in REUSED_CODES:
+                assert not same, f"{name}: {f1} and {f2} agree; drop it from REUSED_CODES"
+            else:
+                assert same, f"{name} of {f1} and of {f2} are two measures under one name"
+    # the cross-checks ran: gross exports everywhere, content in BM and Leontief, the reused codes
+    assert {"gexp", "dc", "fc", "DDC", "FDC", "DVA_FIN", "y", "gvcb", *REUSED_CODES} <= compared
+
+
+def test_registry_names_with_several_entries():
+    """Several entries for one name: the same measure in two methods' tables (checked
+    numerically above), or a code the literature reuses; never a generic and a second
+    generic meaning."""
+    several = {}
+    for name in {n for section in VARIABLES.values() for n in section}:
+        entries = meanings(name)
+        if len(entries) > 1:
+            several[name] = entries
+            assert sum(None in methods for methods in entries.values()) <= 1, name
+    assert set(REUSED_CODES) <= set(several)
+    assert set(several) == {"DVA_FIN", "DVA_INT", "RDV_FIN", "RDV_INT", "DDC", "FDC"}
+    # the reused codes add up as the registry says: KWW's sum two WWZ terms
+    t = wiod_like(seed=7)
+    w, k = gd.decompose(t, "wwz").sum(["sector", "importer"]), gd.decompose(t, "kww")
+    np.testing.assert_allclose(k["DVA_INT"], w["DVA_INT"] + w["DVA_INTrexI1"], rtol=1e-10)
+    np.testing.assert_allclose(k["RDV_FIN"], w["RDV_FIN"] + w["RDV_FIN2"], rtol=1e-10)
 
 
 def test_three_dva_shares_have_three_names_and_values():
@@ -138,7 +220,7 @@ def test_ict_slice_recomputes_ratios_and_drops_indices():
                                rtol=1e-12)  # fmt: skip
     assert "kpww_position" not in ks and "kpww_position" in ks.attrs["dropped"]
     pl = ict.ict_slice(gvc.production_length(t, by="sector"), "ICT")
-    np.testing.assert_allclose(pl["PLv"], pl["Xv"] / pl["va"], rtol=1e-12)
+    np.testing.assert_allclose(pl["PLv"], pl["Xv"] / pl["va_total"], rtol=1e-12)
     assert "wwyz_position" in pl.attrs["dropped"]
     # a ratio without its numerator in the input is dropped, not summed
     only = ict.ict_slice(ts[["EXGR_DVASH", "EXGR"]], "ICT")

@@ -16,7 +16,8 @@ FUNCTIONS = [ind.tiva, ind.vax_ratio, ind.rca_va, gvc.kpww_participation, gvc.up
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f.__name__)
 @pytest.mark.parametrize("bad", ["wiod2013", None, 2011, b"t"], ids=repr)
 def test_not_a_table_names_the_function_and_the_argument(fn, bad):
-    with pytest.raises(gd.OptionError, match=rf"{fn.__name__}: expected an IOTable.*got {type(bad).__name__}"):
+    what = rf"{fn.__name__}: expected an IOTable.*got {type(bad).__name__}"
+    with pytest.raises(gd.OptionError, match=what):
         fn(bad)
 
 
