@@ -519,26 +519,40 @@ def _read_float64(path: Path, ds: xr.Dataset) -> dict[str, np.ndarray]:
     size = os.stat(path).st_size
     with netcdf_file(path, "r", mmap=True) as nc, open(path, "rb", buffering=0) as fh:
         for name in names:
-            var = nc.variables[name]
-            raw = var.data  # a view into scipy's map of the whole file: no page read yet
-            whole = raw.base
-            if var.isrec or raw.dtype.str not in (">f8", "<f8") or not raw.flags.c_contiguous \
-                    or not isinstance(whole, np.ndarray) or whole.nbytes != size:  # fmt: skip
-                continue
-            offset, shape, swap = raw.ctypes.data - whole.ctypes.data, raw.shape, not raw.dtype.isnative
-            del raw, whole, var  # no reference to the map may outlive the file
-            values = np.empty(shape, dtype=np.float64)
-            fh.seek(offset)
-            view = memoryview(values).cast("B")
-            done = 0
-            while done < values.nbytes and (n := fh.readinto(view[done:])):
-                done += n
-            if done < values.nbytes:
-                raise FileFormatError(f"{path}: truncated, variable {name!r} ends past the file")
-            if swap:
-                values.byteswap(inplace=True)
-            out[name] = values
+            values = read_float64(nc, name, fh, size, path)
+            if values is not None:
+                out[name] = values
     return out
+
+
+def read_float64(nc, name: str, fh, size: int, path) -> np.ndarray | None:
+    """Variable ``name`` of the netCDF-3 file ``path`` (``size`` bytes), opened by scipy
+    as ``nc`` with ``mmap=True`` and as the unbuffered binary file ``fh``, read from
+    ``fh`` into a new native-endian float64 C-ordered array; its values as stored,
+    without CF decoding. None when it is not a plain float64 variable (another type,
+    a record variable, whose rows are interleaved with others').
+
+    scipy's variable is a view into its map of the whole file, which gives the
+    variable's offset without reading a page of it. Raises
+    :class:`~gvcdecomp.errors.FileFormatError` when the file ends before the data.
+    """
+    var = nc.variables[name]
+    raw, whole = var.data, var.data.base
+    if var.isrec or raw.dtype.str not in (">f8", "<f8") or not raw.flags.c_contiguous \
+            or not isinstance(whole, np.ndarray) or whole.nbytes != size:  # fmt: skip
+        return None
+    offset, shape, swap = raw.ctypes.data - whole.ctypes.data, raw.shape, not raw.dtype.isnative
+    del raw, whole, var  # no reference to the map may outlive the file
+    values = np.empty(shape, dtype=np.float64)
+    fh.seek(offset)
+    view, done = memoryview(values).cast("B"), 0
+    while done < values.nbytes and (n := fh.readinto(view[done:])):
+        done += n
+    if done < values.nbytes:
+        raise FileFormatError(f"{path}: truncated, variable {name!r} ends past the file")
+    if swap:
+        values.byteswap(inplace=True)
+    return values
 
 
 def _undecoded(v: xr.DataArray) -> bool:

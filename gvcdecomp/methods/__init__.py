@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from .. import threads
 from ..errors import OptionError
-from ..panel import Panel, check_same_labels
+from ..panel import Panel
 from ..table import IOTable
 from ..years import concat_years
 from . import bm, kww, leontief, wwz
@@ -86,8 +86,7 @@ def decompose(
             from ..distributed import map_years
 
             per_year = map_years(data, specs, client, show, desc=desc)
-        for k in specs:  # concat would fill differing country/sector sets with NaN
-            check_same_labels([r[k] for r in per_year], data.years)
+        # concat_years refuses differing country/sector sets (concat would fill them with NaN)
         out = {k: concat_years([r[k] for r in per_year], data.years) for k in specs}
     else:
         raise TypeError(f"decompose expects an IOTable or a Panel, got {type(data).__name__}")
