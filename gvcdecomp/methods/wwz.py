@@ -100,10 +100,10 @@ def wwz(table, groups=None) -> xr.Dataset:
     """
     c = table.core
     R = c.regions(groups)
-    n, G, owner, rows = c.n, R.G, R.owner, np.arange(c.n)
-    Yc = R.columns(table.Yc)  # Y^{ts}: final demand by destination region
+    n, owner, rows = c.n, R.owner, np.arange(c.n)
+    Ysr = R.columns(table.Yc)  # Y^{ts}: final demand by destination region (Yc, then Ysr)
     E = R.exports(table)
-    AW = _products(table, R, Yc, E)  # (GN, G', K)
+    AW = _products(table, R, Ysr, E)  # (GN, G', K), each AW[..., k] one contiguous block
 
     vsbss = R.vb[owner, rows][:, None]  # V^s B^{ss}
     vslss = np.empty(n)  # V^s L^{ss}
@@ -112,27 +112,31 @@ def wwz(table, groups=None) -> xr.Dataset:
     vslss = vslss[:, None]
     vrbrs = R.vb.T  # [i, r]: V^r B^{rs}
     vo = (R.vb.sum(axis=0)[:, None] - vsbss) - vrbrs  # Σ_{t≠s,r} V^t B^{ts}
-    Ysr = Yc.copy()
     Ysr[rows, owner] = 0.0
 
+    def into(w, k):  # w * AW[..., k], in AW's memory: the terms are views of AW
+        return np.multiply(w, AW[..., k], out=AW[..., k])
+
+    # entries are evaluated in order: OVA_INT and ODC read AW before MVA_INT and MDC overwrite it
     terms = {
         "DVA_FIN": vsbss * Ysr,
-        "DVA_INT": vslss * AW[..., 0],
-        "DVA_INTrexI1": vslss * AW[..., 1],
-        "DVA_INTrexF": vslss * AW[..., 2],
-        "DVA_INTrexI2": vslss * AW[..., 3],
-        "RDV_INT": vslss * AW[..., 4],
-        "RDV_FIN": vslss * AW[..., 5],
-        "RDV_FIN2": vslss * AW[..., 6],
+        "DVA_INT": into(vslss, 0),
+        "DVA_INTrexI1": into(vslss, 1),
+        "DVA_INTrexF": into(vslss, 2),
+        "DVA_INTrexI2": into(vslss, 3),
+        "RDV_INT": into(vslss, 4),
+        "RDV_FIN": into(vslss, 5),
+        "RDV_FIN2": into(vslss, 6),
         "OVA_FIN": vo * Ysr,
         "MVA_FIN": vrbrs * Ysr,
         "OVA_INT": vo * AW[..., 9],
-        "MVA_INT": vrbrs * AW[..., 9],
-        "DDC_FIN": vslss * AW[..., 7],
-        "DDC_INT": (vsbss - vslss) * AW[..., 8],
+        "MVA_INT": into(vrbrs, 9),
+        "DDC_FIN": into(vslss, 7),
+        "DDC_INT": into(vsbss - vslss, 8),
         "ODC": vo * AW[..., 10],
-        "MDC": vrbrs * AW[..., 10],
+        "MDC": into(vrbrs, 10),
     }
+    del AW, Ysr, vo
     for a in terms.values():  # a region's sales to itself are not exports
         a[rows, owner] = 0.0
     terms["gexp"] = E
@@ -142,48 +146,52 @@ def wwz(table, groups=None) -> xr.Dataset:
     return with_gap(ds, ("sector", "importer"))
 
 
+#: Vectors that A^{sr} multiplies in the terms (see :func:`_products`).
+_K = 11
+
+
 def _products(table, R, Yc, E):
-    """``A^{sr} W_k`` for the K = 11 vectors W_k of the terms: (GN, G', K).
+    """``A^{sr} W_k`` for the K = 11 vectors W_k of the terms: (GN, G', K), laid
+    out as K contiguous (GN, G') blocks so that the terms can be formed in place.
 
     A function of its own so that its (GN, G') and (G', GN, K) temporaries are
-    freed before the terms are formed.
+    freed before the terms are formed; each is freed as soon as W holds what it
+    gives (peak memory of WWZ is these temporaries beside the LU factors).
     """
     c = table.core
-    G, owner, rows = R.G, R.owner, np.arange(c.n)
+    G, n, owner, rows = R.G, c.n, R.owner, np.arange(c.n)
     ydom = Yc[rows, owner]  # Y^{tt}
     yall = Yc.sum(axis=1)  # Y^{t*}
     yexp = yall - ydom  # final exports Σ_{u≠t} Y^{tu}
     E_tot = E.sum(axis=1)  # E^{r*}
 
-    # Σ_t B^{rt} Y^{ts}, B^{rs} Y^{ss} and B^{rs} Σ_{t≠s} Y^{st}: one solve, 3G' columns
-    rhs = np.hstack([Yc, R.indicator(ydom).T, R.indicator(yexp).T])
-    BY, P_dom, P_exp = np.split(c.solve(rhs), 3, axis=1)
+    # W[s, j, k]: entry j (a row of region r) of the vector that A^{sr} multiplies
+    # in term k for the pair (s, r).
+    W = np.empty((G, n, _K))
+    W[..., 8] = table.x  # DDC_INT: A^{sr} X^r with the table's gross output
+    W[..., 9] = R.local_times(ydom)  # *_INT: L^{rr} Y^{rr}
+    W[..., 10] = R.local_times(E_tot)  # *DC: L^{rr} E^{r*}
     BdY = R.diag_times(Yc)  # B^{rr} Y^{rs}
     BdYdom = BdY[rows, owner]  # B^{rr} Y^{rr}
     BdYall = BdY.sum(axis=1)  # B^{rr} Y^{r*}
+    W[..., 0] = BdYdom  # DVA_INT
+    W[..., 2] = BdYall - BdYdom - BdY.T  # DVA_INTrexF
+    W[..., 5] = BdY.T  # RDV_FIN
+    # Σ_t B^{rt} Y^{ts}, B^{rs} Y^{ss} and B^{rs} Σ_{t≠s} Y^{st}: one solve, 3G' columns
+    BY, P_dom, P_exp = np.split(
+        c.solve(np.hstack([Yc, R.indicator(ydom).T, R.indicator(yexp).T])), 3, axis=1
+    )
     B_ydom = P_dom.sum(axis=1)  # Σ_t B^{rt} Y^{tt}
     BYall = BY.sum(axis=1)  # Σ_t B^{rt} Y^{t*}: x only when x is the row sums
-
-    # W[s, j, k]: entry j (a row of region r) of the vector that A^{sr} multiplies
-    # in term k for the pair (s, r).
-    ones = np.ones((G, 1))
-    W = np.stack(
-        [
-            ones * BdYdom,  # DVA_INT
-            (B_ydom - BdYdom) - P_dom.T,  # DVA_INTrexI1
-            (BdYall - BdYdom) - BdY.T,  # DVA_INTrexF
-            (BYall - B_ydom - BdYall + BdYdom) - P_exp.T - BY.T + BdY.T + P_dom.T,  # DVA_INTrexI2
-            P_dom.T,  # RDV_INT
-            BdY.T,  # RDV_FIN
-            (BY - BdY - P_dom).T,  # RDV_FIN2
-            P_exp.T,  # DDC_FIN
-            ones * table.x,  # DDC_INT: A^{sr} X^r with the table's gross output
-            ones * R.local_times(ydom),  # *_INT: L^{rr} Y^{rr}
-            ones * R.local_times(E_tot),  # *DC: L^{rr} E^{r*}
-        ],
-        axis=-1,
-    )
-    return pair_products(c.engine, W, owner, G)
+    W[..., 1] = (B_ydom - BdYdom) - P_dom.T  # DVA_INTrexI1
+    # DVA_INTrexI2: (BYall - B_ydom - BdYall + BdYdom) - P_exp.T - BY.T + BdY.T + P_dom.T
+    W[..., 3] = W[..., 5] + P_dom.T - P_exp.T - BY.T + (BYall - B_ydom - BdYall + BdYdom)
+    W[..., 4] = P_dom.T  # RDV_INT
+    W[..., 6] = BY.T - BdY.T - P_dom.T  # RDV_FIN2
+    W[..., 7] = P_exp.T  # DDC_FIN
+    del BY, P_dom, P_exp, BdY
+    out = np.empty((_K, n, G)).transpose(1, 2, 0)
+    return pair_products(c.engine, W, owner, G, out=out)
 
 
 def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
@@ -209,30 +217,34 @@ def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
     return ds
 
 
-def pair_products(engine, W, owner, G):
+def pair_products(engine, W, owner, G, out=None):
     """``out[i, r, k] = Σ_{j in r} A_ij W[owner[i], j, k]`` for r != owner[i]: (GN, G', K).
 
     A's entries are read as ``Z_ij / x_j`` from the core's engine (the same
-    bits as the dense A), so no GN x GN array is formed.
+    bits as the dense A), so no GN x GN array is formed. ``out``, if given, is
+    a (GN, G', K) array of any layout to write into (every entry is written).
     """
-    return _scaled_pair_products(engine.Z, engine.inv_x, W, owner, G)
+    if out is None:
+        out = np.empty((engine.n, G, W.shape[2]))
+    _scaled_pair_products(engine.Z, engine.inv_x, W, owner, G, out)
+    return out
 
 
 @numba.njit(parallel=True, cache=True)
-def _scaled_pair_products(Z, scale, W, owner, G):
-    """out[i, r, k] = Σ_{j in r} Z[i, j] scale[j] W[owner[i], j, k] for r != owner[i]."""
+def _scaled_pair_products(Z, scale, W, owner, G, out):
+    """out[i, r, k] = Σ_{j in r} Z[i, j] scale[j] W[owner[i], j, k] for r != owner[i], else 0."""
     n, K = Z.shape[0], W.shape[2]
-    out = np.zeros((n, G, K))
     for i in numba.prange(n):
         s = owner[i]
+        acc = np.zeros((G, K))  # row i's sums, written once to out (of any layout)
         for j in range(n):
             r = owner[j]
             a = Z[i, j] * scale[j]
             if r == s or a == 0.0:
                 continue
             for k in range(K):
-                out[i, r, k] += a * W[s, j, k]
-    return out
+                acc[r, k] += a * W[s, j, k]
+        out[i] = acc
 
 
 def summarize(ds: xr.Dataset) -> xr.Dataset:
