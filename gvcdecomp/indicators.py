@@ -418,7 +418,7 @@ def va_absorbed(table, categories, groups=None) -> xr.Dataset:
     categories : str or list of str
         Final-demand categories of the table (``table.fd_categories``).
     groups : dict or str, optional
-        Regions reported as one destination.
+        Regions reported as one source and one destination (members added).
 
     Returns
     -------
@@ -443,10 +443,10 @@ def va_absorbed(table, categories, groups=None) -> xr.Dataset:
     c = table.core
     R = c.regions(groups)
     YK = table.Y[:, :, [known.index(k) for k in cats]].sum(axis=2)  # (GN, G)
-    va = (c.v[:, None] * R.columns(c.solve(YK))).reshape(c.G, c.N, R.G)
+    va = R.by_region_sector(c.v[:, None] * R.columns(c.solve(YK)))
     ds = result_dataset(
         table, {"va_absorbed": va}, ("source_country", "source_sector", "destination"),
-        {"source_country": list(table.countries), "source_sector": list(table.sectors),
+        {"source_country": list(R.names), "source_sector": list(table.sectors),
          "destination": list(R.names)}, "va_absorbed", "Johnson & Noguera (2012)",
         categories=",".join(cats), groups=groups,
     )  # fmt: skip

@@ -33,7 +33,10 @@ def concat_years(results: list, years: list):
             raise LabelError(f"year {y} holds a table or result of year {r['year'].item()}")
     check_same_labels(results, years)  # concat would fill the labels of other years with NaN
     parts = [r if "year" in r.coords else r.assign_coords(year=y) for r, y in zip(results, years)]
-    out = stack_years(parts)  # xr.concat(parts, "year", combine_attrs="drop_conflicts"), faster
+    if isinstance(parts[0], xr.Dataset):
+        out = stack_years(parts)  # xr.concat(parts, "year", combine_attrs="drop_conflicts"), faster
+    else:  # a DataArray (vax_ratio, rca_va, upstreamness, ...)
+        out = xr.concat(parts, dim="year", combine_attrs="drop_conflicts")
     keys = dict.fromkeys(k for r in results for k in r.attrs)
     for k in keys:
         values = [r.attrs.get(k) for r in results]

@@ -88,6 +88,13 @@ def test_groups_as_sources_and_destinations_final(shape):
     np.testing.assert_allclose(ds.va_origin.values, want4, rtol=1e-11, atol=1e-12)
     # value-added trade between groups adds up to the world's final demand
     assert float(ds.va_destination.sum()) == pytest.approx(t.Y.sum(), rel=1e-11)
+    # the same grouping in the indicator of value added absorbed by category
+    every = gd.indicators.va_absorbed(t, list(t.fd_categories), groups=GROUPS)["va_absorbed"]
+    np.testing.assert_allclose(every.values, want, rtol=1e-11, atol=1e-12)
+    one = gd.indicators.va_absorbed(t, t.fd_categories[0], groups=GROUPS)["va_absorbed"]
+    Y0 = np.diag(v) @ B @ t.Y[:, :, 0]
+    want0 = _by_group(t, np.stack([Y0[:, [3, 0]].sum(1), Y0[:, 2], Y0[:, 1]], axis=1), 0)
+    np.testing.assert_allclose(one.values, want0, rtol=1e-11, atol=1e-12)
 
 
 def test_bilateral_gross_trade_between_groups():

@@ -35,3 +35,13 @@ def test_mapping_of_years_matches_one_call_per_year():
         E = (t.Z.reshape(n, G, N).sum(2) + t.Y.sum(2)).reshape(G, N, G)
         want = np.array([E[s, :, [r for r in range(G) if r != s]].sum() for s in range(G)])
         np.testing.assert_allclose(got["EXGR"].sel(year=y).values, want, rtol=1e-12)
+
+
+def test_functions_returning_a_dataarray_stack_years_too():
+    tables = {2001: random_table(3, 2, seed=1), 2002: random_table(3, 2, seed=2)}
+    got = gvc.upstreamness(tables)
+    assert got.dims[0] == "year" and list(got["year"].values) == [2001, 2002]
+    for y, t in tables.items():  # upstreamness x̂⁻¹ B x, dense
+        A = t.Z / t.x
+        want = np.linalg.inv(np.eye(t.n) - A) @ t.x / t.x
+        np.testing.assert_allclose(got.sel(year=y).values.ravel(), want, rtol=1e-10)
