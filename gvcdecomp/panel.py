@@ -236,7 +236,7 @@ def stack_years(results: list) -> xr.Dataset:
 
     if any(first[c].dims != (c,) for c in labels) or not all(map(plain, results)):
         return xr.concat(results, dim="year", data_vars="all", coords="different",
-                         combine_attrs="drop_conflicts")  # fmt: skip
+                         compat="equals", combine_attrs="drop_conflicts")  # fmt: skip
     data = {
         n: (("year", *first[n].dims), np.stack([r[n].values for r in results]),
             _common_attrs([r[n].attrs for r in results]))

@@ -562,7 +562,8 @@ def _undecoded(v: xr.DataArray) -> bool:
     fill = enc.get("_FillValue", np.nan)
     if fill is not None and not (isinstance(fill, float | np.floating) and np.isnan(fill)):
         return False
-    return not any(k in enc or k in v.attrs for k in ("scale_factor", "add_offset", "missing_value"))
+    scaling = ("scale_factor", "add_offset", "missing_value")
+    return not any(k in enc or k in v.attrs for k in scaling)
 
 
 def _kind(mode: int) -> str:

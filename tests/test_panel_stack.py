@@ -16,7 +16,7 @@ SPECS = ["wwz", "kww", ("bm", {"approach": "sink", "perspective": "sectoral-bila
 
 def concat(parts):
     return xr.concat(parts, dim="year", data_vars="all", coords="different",
-                     combine_attrs="drop_conflicts")  # fmt: skip
+                     compat="equals", combine_attrs="drop_conflicts")  # fmt: skip
 
 
 def per_year(make):
@@ -46,9 +46,10 @@ def test_stack_equals_xarray_concat(make):
 
 
 def test_attribute_differing_by_year_is_dropped_and_others_kept():
-    a = xr.Dataset({"v": ("i", [1.0, 2.0], {"units": "USD", "note": "a"})}, coords={"i": ["p", "q"]},
+    i = {"i": ["p", "q"]}
+    a = xr.Dataset({"v": ("i", [1.0, 2.0], {"units": "USD", "note": "a"})}, coords=i,
                    attrs={"same": 1, "differs": "x", "once": [1, 2]})  # fmt: skip
-    b = xr.Dataset({"v": ("i", [3.0, 4.0], {"units": "USD", "note": "b"})}, coords={"i": ["p", "q"]},
+    b = xr.Dataset({"v": ("i", [3.0, 4.0], {"units": "USD", "note": "b"})}, coords=i,
                    attrs={"same": 1, "differs": "y"})  # fmt: skip
     parts = [a.assign_coords(year=2000), b.assign_coords(year=2001)]
     got = stack_years(parts)

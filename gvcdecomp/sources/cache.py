@@ -367,30 +367,43 @@ def _read_entry(path: Path) -> tuple[dict, Callable]:
     """
     from scipy.io import netcdf_file
 
-    from ..storage import read_float64
-
-    out = {}
+    out, bad = {}, None
     try:
         size = path.stat().st_size
         with netcdf_file(path, "r", mmap=True) as nc, open(path, "rb", buffering=0) as fh:
             attrs = {k: _text(v) for k, v in nc._attributes.items()}
-            for name, var in nc.variables.items():
-                enc = {k: _text(v) for k, v in var._attributes.items()}
-                if var.data.dtype.kind == "f":
-                    fill = enc.pop("_FillValue", np.nan)
-                    out[name] = read_float64(nc, name, fh, size, path)
-                    if out[name] is None or enc or not np.isnan(fill):
-                        raise ValueError(f"{name} is not a plain float64 variable")
-                elif var.data.dtype == "S1" and var.data.ndim == 2 and enc == {"_Encoding": "utf-8"}:
-                    out[name] = [bytes(r).rstrip(b"\0").decode("utf-8") for r in var.data]
-                else:
-                    raise ValueError(f"{name} is stored as {var.data.dtype}, {enc}")
-                del var
+            for name in list(nc.variables):
+                out[name], bad = _entry_variable(nc, name, fh, size, path)
+                if bad:
+                    break  # raised below: no frame may hold a view of the map when it closes
     except GVCError:
         raise
     except Exception as e:  # scipy raises many types on a foreign or corrupt file
-        raise FileFormatError(f"{path}: not a readable cache entry ({type(e).__name__}: {e})") from e
+        bad = f"{type(e).__name__}: {e}"
+    if bad:
+        raise FileFormatError(f"{path}: not a readable cache entry ({bad})")
     return attrs, out.get
+
+
+def _entry_variable(nc, name: str, fh, size: int, path: Path) -> tuple:
+    """(values, None) of one variable of an entry, or (None, what is wrong)."""
+    from ..storage import read_float64
+
+    var = nc.variables[name]
+    kind, ndim = var.data.dtype.str, var.data.ndim
+    enc = {k: _text(v) for k, v in var._attributes.items()}
+    if kind == "|S1" and ndim == 2 and enc == {"_Encoding": UTF8}:
+        return [bytes(r).rstrip(b"\0").decode(UTF8) for r in var.data], None
+    del var
+    fill = enc.pop("_FillValue", np.nan)
+    if kind in (">f8", "<f8") and not enc and isinstance(fill, float) and np.isnan(fill):
+        values = read_float64(nc, name, fh, size, path)
+        if values is not None:
+            return values, None
+    return None, f"{name} is stored as {kind} with {enc}, not as this cache writes it"
+
+
+UTF8 = "utf-8"  # the encoding xarray declares for the labels' character arrays
 
 
 def _text(v):
