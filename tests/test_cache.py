@@ -378,3 +378,37 @@ def test_a_file_asked_for_as_another_year_is_refused_after_caching(wiod2013_dir,
     assert gd.load_wiod2013(2011, path=f).year == 2011  # now cached
     with pytest.raises(gd.FileFormatError, match="2011, not 2010"):
         gd.load_wiod2013(2010, path=f)
+
+
+def test_entry_arrays_are_the_verified_ones(tmp_path):
+    # the arrays a load returns are read once from the entry into arrays of their own,
+    # and the checksum is of exactly those arrays (not of a copy since dropped)
+    f = write_rdata(tmp_path / RDATA, make_table(seed=12))
+    wiod2016.load_wiod2016(2014, path=f)
+    entry = cache.entry_path("wiod2016", f, "2014")
+    parts = cache._load(entry)
+    for k in ("Z", "Y", "x"):
+        a = parts[k]
+        assert a.flags.owndata and a.flags.c_contiguous and a.dtype == np.dtype("=f8"), k
+    import xarray as xr
+
+    with xr.open_dataset(entry, engine="scipy") as ds:
+        assert ds.attrs["gvcdecomp_checksum"] == cache._checksum(parts, entry.stem)
+        for k in ("Z", "Y", "x"):
+            np.testing.assert_array_equal(parts[k], ds[k].values)
+        assert parts["countries"] == [str(c) for c in ds["country"].values]
+
+
+def test_entry_stored_in_another_layout_is_parsed_again(tmp_path):
+    # an entry whose Z is float32 (same name, attributes and checksum) is not read as ours
+    import xarray as xr
+
+    f = write_rdata(tmp_path / RDATA, make_table(seed=13))
+    first = wiod2016.load_wiod2016(2014, path=f)
+    entry = cache.entry_path("wiod2016", f, "2014")
+    with xr.open_dataset(entry, engine="scipy") as ds:
+        ds = ds.load()
+    ds.to_netcdf(entry, engine="scipy", encoding={"Z": {"dtype": "float32"}})
+    again, w = cache_warnings(wiod2016.load_wiod2016, 2014, path=f)
+    assert_same(again, first)
+    assert len(w) == 1 and "Z is stored as" in w[0]
