@@ -354,9 +354,9 @@ def ict_slice(
         - ``DVA_importer_share`` = DVA / Σ_r DVA, where that value added is
           absorbed.
 
-        A Leontief ``post="exports"`` result gets ``EXGR_DVASH`` (domestic
-        content, Hummels–Ishii–Yi) and the same group and importer shares of
-        its ``DVA``; a :func:`~gvcdecomp.wwz_summary` result keeps its
+        A Leontief ``post="exports"`` (or by-partner Borin–Mancini) result gets
+        ``EXGR_DVASH`` = Σ_r dc / Σ_r gexp (domestic content, Hummels–Ishii–Yi),
+        by exporter; a :func:`~gvcdecomp.wwz_summary` result keeps its
         ``DVA_absorbed_abroad_share`` by importer, recomputed, and gets the
         group and importer shares of its ``DVA`` (terms 1–5). For an :class:`IOTable`, dimensions ([year,] country[,
         destination]): ``output``, ``value_added``, ``exports``, ``final_use``
@@ -424,7 +424,9 @@ def ict_slice(
     elif "importer" in out.dims and (
         set(WWZ_TERMS) <= set(out.data_vars) or {"DVA", "gexp"} <= set(out.data_vars)
     ):
-        _add_dva_shares(out, ds, obj.attrs.get("method"))
+        _add_dva_shares(out, ds)
+    elif "importer" in out.dims and {"dc", "gexp"} <= set(out.data_vars):  # Leontief, BM
+        out["EXGR_DVASH"] = _share(out["dc"].sum("importer"), out["gexp"].sum("importer"))
     out.attrs = (
         dict(obj.attrs)
         if isinstance(obj, xr.Dataset)
@@ -517,7 +519,7 @@ def _table_dataset(t) -> xr.Dataset:
     return ds if t.year is None else ds.assign_coords(year=t.year)
 
 
-def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset, method) -> None:
+def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset) -> None:
     # Sum each term over importers before adding terms, as wwz.summarize and
     # cli.dva_shares do, so that the shares agree to the last bit.
     terms = WWZ_GROUPS["DVA"] if set(WWZ_TERMS) <= set(out.data_vars) else ("DVA",)
@@ -525,10 +527,8 @@ def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset, method) -> None:
         out["DVA"] = sum(out[t] for t in terms)
     dva = sum(out[t].sum("importer") for t in terms)
     total = sum(ds[t].sum(["sector", "importer"]) for t in terms)
-    # A Leontief result's DVA is domestic content (TiVA EXGR_DVA); a WWZ
-    # summary's is terms 1-5, absorbed abroad: the share is named for which.
-    content = terms == ("DVA",) and lookup("DVA", method).tiva == "EXGR_DVA"
-    share = "EXGR_DVASH" if content else "DVA_absorbed_abroad_share"
+    # DVA is WWZ's terms 1-5 (a Leontief result's domestic content is dc, not DVA)
+    share = "DVA_absorbed_abroad_share"
     if share not in out:  # a summary's own share, recomputed by importer, is kept
         out[share] = _share(dva, out["gexp"].sum("importer"))
     out["DVA_group_share"] = _share(dva, total)

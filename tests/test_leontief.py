@@ -124,3 +124,16 @@ def test_default_groups_merge_every_country_dimension():
         ds.va_destination.sel(source_country="C0", destination="C0").values,
         kept.va_destination.sel(source_country=["C0", "C2"], destination=["C0", "C2"])
         .sum(["source_country", "destination"]).values, rtol=1e-12)
+
+
+def test_ict_slice_of_leontief_gets_the_domestic_content_share():
+    t = random_table(3, 4, seed=10)
+    t = gd.IOTable(t.Z, t.Y, list(t.countries), ["c14", "c1", "c27", "c30"], t.fd_categories)
+    G, idx, x, A, v, B, blk, vec, Y = blocks(t)
+    ict = [0, 2, 3]  # WIOD 2013's ICT industries c14, c27 and c30 of each country
+    dc = np.array([(vec(v, s) @ blk(B, s, s))[ict] @ t.exports[idx[s]][ict].sum(1)
+                   for s in range(G)])  # fmt: skip
+    gexp = np.array([t.exports[idx[s]][ict].sum() for s in range(G)])
+    got = gd.ict_slice(gd.decompose(t, "leontief"), "ICT")
+    np.testing.assert_allclose(got["EXGR_DVASH"].values, dc / gexp, rtol=1e-11)
+    assert "DVA_absorbed_abroad_share" not in got and "DVA" not in got
