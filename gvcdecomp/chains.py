@@ -11,7 +11,7 @@ where it comes from, inside or outside the producer's region.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -169,7 +169,7 @@ def chain_fva(table, regions=None, exclude=(), groups=TABLE_GROUPS):
     exclude = [exclude] if isinstance(exclude, str) else exclude if exclude is not None else []
     if not isinstance(exclude, Sequence | np.ndarray):
         raise OptionError(f"exclude must be a country code or a list of them, got {exclude!r}")
-    gone = [_unit_index(e, names, countries, "exclude") for e in exclude]
+    gone = [_unit_index(e, names, countries) for e in exclude]
     owner = R.owner
     y = table.Yc.sum(axis=1)
     same = owner[None, :] == np.arange(R.G)[:, None]
@@ -199,13 +199,13 @@ def _regions_of(regions, unit, names) -> dict:
     """Regions as lists of merged countries; a merged country split between regions is refused."""
     if regions is None:
         return {}
-    if not isinstance(regions, dict):
+    if not isinstance(regions, Mapping):
         raise OptionError(
             f"regions must be group names or a dict {{name: [countries]}}, got {regions!r}"
         )
     out = {}
     for name, codes in regions.items():
-        if isinstance(codes, str) or not isinstance(codes, Sequence | np.ndarray):
+        if isinstance(codes, str | bytes | Mapping) or not isinstance(codes, Iterable):
             raise OptionError(f"region {name!r}: give a list of country codes, not {codes!r}")
         out[name] = []
         for code in map(str, codes):
@@ -217,10 +217,10 @@ def _regions_of(regions, unit, names) -> dict:
     return normalize_groups(out, names)  # a merged country in two regions: OptionError
 
 
-def _unit_index(code, names, countries, what) -> int:
-    """Index of a country (or group) among the merged countries ``names``."""
+def _unit_index(code, names, countries) -> int:
+    """Index of an excluded country (or group) among the merged countries ``names``."""
     if code in names:
         return names.index(code)
     if code in countries:
-        raise OptionError(f"{what}: {code!r} is merged into a group by groups=; name the group")
-    raise UnknownLabelError(f"{what}: unknown country {code!r}; known: {', '.join(names)}")
+        raise OptionError(f"exclude: {code!r} is merged into a group by groups=; name the group")
+    raise UnknownLabelError(f"exclude: unknown country {code!r}; known: {', '.join(names)}")
