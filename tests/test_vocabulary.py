@@ -48,7 +48,8 @@ def function_results(t):
         "vax_ratio": lambda: ind.vax_ratio(t), "rca_va": lambda: ind.rca_va(t),
         "domestic_content_share": lambda: ind.domestic_content_share(w),
         "foreign_content_share": lambda: ind.foreign_content_share(w),
-        "upstreamness": lambda: gvc.upstreamness(t), "downstreamness": lambda: gvc.downstreamness(t),
+        "upstreamness": lambda: gvc.upstreamness(t),
+        "downstreamness": lambda: gvc.downstreamness(t),
     }  # fmt: skip
     for name, call in calls.items():
         ds = call()
