@@ -376,7 +376,9 @@ def _flows(table, groups) -> tuple[dict, tuple]:
     yexp = Yc.sum(axis=1) - Yc[rows, owner]  # final exports Σ_{t≠s} Y^{st}
     # One solve, 3G' columns: [i in s, r] Σ_t B^{st} Y^{tr}; B^{sr} E^{r*}; B^{sr} Y^{r*}_exp.
     # No diagonal blocks: B^{ss} E^{s*} is column owner of the second part.
-    BY, BE, BYexp = np.split(c.solve(np.hstack([Yc, R.indicator(E).T, R.indicator(yexp).T])), 3, axis=1)
+    rhs = np.hstack([Yc, R.indicator(E).T, R.indicator(yexp).T])
+    BY, BE, BYexp = np.split(c.solve(rhs), 3, axis=1)
+    del rhs
     ffd = c.v * (BY.sum(axis=1) - BY[rows, owner])
     dvafx = c.v * (BE.sum(axis=1) - BE[rows, owner])  # Σ_{r≠s} B^{sr} E^{r*}
     del BE

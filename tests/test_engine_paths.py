@@ -58,7 +58,12 @@ def test_tiva_on_pivoting_tables_matches_dense_transcription(make, groups):
 @pytest.mark.parametrize("make", MAKERS, ids=MAKER_IDS)
 @pytest.mark.parametrize(
     "perspective, level",
-    [("exporter", "exporter"), ("exporter", "sector"), ("sector", "sector"), ("sector", "sectoral-bilateral")],
+    [
+        ("exporter", "exporter"),
+        ("exporter", "sector"),
+        ("sector", "sector"),
+        ("sector", "sectoral-bilateral"),
+    ],
 )
 def test_bm_sink_on_pivoting_tables_matches_dense_formulas(make, groups, perspective, level):
     t = _table(make, seed=4)

@@ -150,30 +150,40 @@ def bm(
     in one numba kernel, pairs in parallel.
     """
     level = _check_options(approach, perspective, level)
+    if perspective in ("exporter", "sector"):
+        # M reads the diagonal blocks: their solves' workspace (DIAG_BATCH columns of
+        # GN) is then taken and given back before the (GN, G') flows exist
+        table.core.regions(groups).Bd
     b = _Blocks(table, groups)
-    E = b.E
+    by_importer = "importer" in _DIMS[level]
+    # the exporter and sector perimeters weigh a row alike for every importer: without
+    # importer detail, its flows are summed over importers before they are weighted
+    totals = not by_importer and perspective in ("exporter", "sector")
+
+    def flows(a):  # (GN, G'), or (GN, 1) totals
+        return a.sum(axis=1, keepdims=True) if totals else a
+
+    E = flows(b.E)
     vbs, fcs = b.vbs[:, None], b.fcs[:, None]  # broadcast over importers
     dc, fc = vbs * E, fcs * E
 
     if approach == "source":
         w, f = _source_weights(b, perspective)
         dva, fva = w * E, f * E
-        ref = w * b.Rt
+        ref = w * flows(b.Rt)
         terms = {"gexp": E, "dc": dc, "dva": dva, "vax": dva - ref, "ref": ref,
                  "ddc": dc - dva, "fc": fc, "fva": fva, "fdc": fc - fva}  # fmt: skip
         if perspective == "exporter":
-            davax = w * (b.Y + b.direct)
+            davax = w * flows(b.Y + b.direct)
             terms.update(davax=davax, gvcb=(dc - dva) + fc, gvcf=dva - davax)
             terms["gvc"] = terms["gvcb"] + terms["gvcf"]
     else:
-        K, Rs = _sink_flows(b, perspective, "importer" in _DIMS[level])
-        if K.shape[1] == 1:  # totals over importers: every weight is per row
-            E, dc, fc = (a.sum(axis=1, keepdims=True) for a in (E, dc, fc))
+        K, Rs = _sink_flows(b, perspective, by_importer)  # totals when `totals`
         ddc, fdc, ref = vbs * K, fcs * K, vbs * Rs
         dva = dc - ddc
         terms = {"gexp": E, "dc": dc, "dva": dva, "vax": dva - ref, "ref": ref,
                  "ddc": ddc, "fc": fc, "fva": fc - fdc, "fdc": fdc}  # fmt: skip
-        if perspective == "exporter" and "importer" in _DIMS[level]:
+        if perspective == "exporter" and by_importer:
             terms["vaxim"] = vbs * (b.Y + _sink_importer_paths(b))
 
     dims = _DIMS[level]
@@ -228,11 +238,10 @@ class _Blocks:
         self.c, self.R, self.N = c, R, c.N
         n, G, owner, rows = c.n, R.G, R.owner, np.arange(c.n)
         self.E = R.exports(table)
-        Yc = R.columns(table.Yc)
-        self.Y = Yc.copy()  # Y_sr, zero for r == s
+        self.Y = R.columns(table.Yc)  # Y_sr, set to zero for r == s below
+        self.BY = c.solve(self.Y)  # BY[j, k] = x^{(k)}_j
+        ydom = self.Y[rows, owner]
         self.Y[rows, owner] = 0.0
-        self.BY = c.solve(Yc)  # BY[j, k] = x^{(k)}_j
-        ydom = Yc[rows, owner]
         # W[s, j]: what A_sr multiplies (j in r): x^{(s)}; L_rr Y_rr; x^{(r)}.
         W = np.stack(
             [self.BY.T, np.broadcast_to(R.local_times(ydom), (G, n)),
@@ -240,6 +249,7 @@ class _Blocks:
             axis=-1,
         )  # fmt: skip
         AW = pair_products(c.engine, W, owner, G)
+        del W  # (G', GN, 3): freed before V B's solve
         self.Rt = AW[..., 0]  # A_sr x^{(s)}_r: exports that come back to be absorbed in s
         self.direct = AW[..., 1]  # A_sr L_rr Y_rr
         self.Qrr = AW[..., 2]  # A_sr x^{(r)}_r
@@ -344,22 +354,22 @@ def _sink_flows(b: _Blocks, perspective, by_importer: bool):
     ``by_importer`` false their (GN, 1) totals over importers.
     """
     N, n, G = b.N, b.c.n, b.R.G
-    rhs = np.stack([b.E, b.Rt], axis=-1)  # (GN, G', 2)
     sectoral = perspective in ("sector", "sectoral-bilateral")
+    if perspective in ("exporter", "sector"):
+        r_tot = np.stack([b.E.sum(axis=1), b.Rt.sum(axis=1)], axis=-1)  # e_Ω, A_Ω B Y_{·s}
     if perspective in ("exporter", "sector") and not by_importer:
         # Σ_{r≠s} C_sr z = (M - I) z = rhs - z where M z = rhs: the perimeter solves alone
         # (M from the diagonal blocks), industry by industry for the sector perimeters
         Cz = np.zeros((n, 1, 2))
         for _, S in b.exporters():
-            r_tot = rhs[S].sum(axis=2)
-            Cz[S, 0] = r_tot - _perimeter_solve(b.M(S), r_tot, N, sectoral)
-        return Cz[..., 0], b.Rt.sum(axis=1, keepdims=True) - Cz[..., 1]
+            Cz[S, 0] = r_tot[S] - _perimeter_solve(b.M(S), r_tot[S], N, sectoral)
+        return Cz[..., 0], r_tot[:, 1:] - Cz[..., 1]
     if perspective == "exporter":
         # C_sr z = A_sr (B_{·s} z): B_{·s} z_s for every s by one solve (z_s on the rows
         # of s, column s), then one pass of the owner-label kernel over A.
         Wz = np.zeros((n, G, 2))
         for sreg, S in b.exporters():
-            Wz[S, sreg[:, None]] = _perimeter_solve(b.M(S), rhs[S].sum(axis=2), N, False)
+            Wz[S, sreg[:, None]] = _perimeter_solve(b.M(S), r_tot[S], N, False)
         U = b.c.solve(Wz.reshape(n, 2 * G)).reshape(n, G, 2).transpose(1, 0, 2)
         Cz = pair_products(b.c.engine, np.ascontiguousarray(U), b.R.owner, G)
     elif perspective == "sector":  # one perimeter per industry, for all importers
@@ -367,10 +377,10 @@ def _sink_flows(b: _Blocks, perspective, by_importer: bool):
         # for every pair: every off-diagonal block of B, the dense pair kernel's.
         z = np.zeros((n, 1, 2))
         for _, S in b.exporters():
-            z[S, 0] = _perimeter_solve(b.M(S), rhs[S].sum(axis=2), N, True)
+            z[S, 0] = _perimeter_solve(b.M(S), r_tot[S], N, True)
         Cz = b.pairs(z, _TIMES_C, True)
     else:  # bilateral perimeters: one per importer, M_sr = I + C_sr for every pair
-        Cz = b.pairs(rhs, _SOLVE_THEN_C, sectoral)
+        Cz = b.pairs(np.stack([b.E, b.Rt], axis=-1), _SOLVE_THEN_C, sectoral)
     return Cz[..., 0], b.Rt - Cz[..., 1]
 
 

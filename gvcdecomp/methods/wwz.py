@@ -167,11 +167,11 @@ def _products(table, R, Yc, E):
 
     # W[s, j, k]: entry j (a row of region r) of the vector that A^{sr} multiplies
     # in term k for the pair (s, r).
+    BdY = R.diag_times(Yc)  # B^{rr} Y^{rs} (the blocks' solves before W exists)
     W = np.empty((G, n, _K))
     W[..., 8] = table.x  # DDC_INT: A^{sr} X^r with the table's gross output
     W[..., 9] = R.local_times(ydom)  # *_INT: L^{rr} Y^{rr}
     W[..., 10] = R.local_times(E_tot)  # *DC: L^{rr} E^{r*}
-    BdY = R.diag_times(Yc)  # B^{rr} Y^{rs}
     BdYdom = BdY[rows, owner]  # B^{rr} Y^{rr}
     BdYall = BdY.sum(axis=1)  # B^{rr} Y^{r*}
     W[..., 0] = BdYdom  # DVA_INT
