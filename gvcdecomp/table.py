@@ -327,8 +327,8 @@ class IOTable:
             rows = rows[np.abs(gap[rows]) >= bound]
             if known.size:
                 text = (
-                    f"values are multiples of {self.resolution:g} ({self.units}), rounded or "
-                    f"truncated: {known.size} row(s) differ from stored output by more than "
+                    f"values are rounded or truncated, each off by less than "
+                    f"{self.resolution:g} ({self.units}): {known.size} row(s) differ from stored output by more than "
                     f"{OUTPUT_GAP_WARN:.1%}, by {np.abs(gap[known]).max():g} at most (below "
                     f"{bound:g}, one unit per value of the row), "
                     f"{self._largest_gap(known, rowsum)}; the model uses {uses}"

@@ -44,7 +44,7 @@ def test_saved_table_keeps_resolution_and_notes(tmp_path, suffix):
         pytest.importorskip("zarr")
     t, caught = _balance(lambda: _truncated_table(resolution=1.0))
     assert caught == [] and t.resolution == 1.0
-    assert any("multiples of 1" in n for n in t.notes)
+    assert any("each off by less than 1 " in n for n in t.notes)
     t.notes.insert(0, "a property of the source")  # as a loader states it
     gd.save_table(t, tmp_path / f"t{suffix}")
     u, caught = _balance(lambda: gd.load_table(tmp_path / f"t{suffix}"))
