@@ -77,7 +77,8 @@ def test_missing_files_say_what_and_where(tmp_path, monkeypatch):
         gd.load_wiod2013(2011)
     msg = str(e.value)
     assert "wiot_2011" in msg and "wiot11_row_{apr,sep}12.xlsx" in msg
-    assert str(tmp_path / "nowhere" / "wiod2013") in msg and "wiod.org" in msg
+    assert str(tmp_path / "nowhere" / "wiod2013") in msg
+    assert "https://" in msg and "wiot_2011.RData" in msg  # where to get it
     with pytest.raises(gd.DataNotFoundError, match=str(tmp_path)):
         gd.load_wiod2013(2011, path=tmp_path)
 
