@@ -190,8 +190,7 @@ def _products(table, R, Yc, E):
     W[..., 6] = BY.T - BdY.T - P_dom.T  # RDV_FIN2
     W[..., 7] = P_exp.T  # DDC_FIN
     del BY, P_dom, P_exp, BdY
-    out = np.empty((_K, n, G)).transpose(1, 2, 0)
-    return pair_products(c.engine, W, owner, G, out=out)
+    return pair_products(c.engine, W, owner, G)
 
 
 def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
@@ -217,15 +216,15 @@ def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
     return ds
 
 
-def pair_products(engine, W, owner, G, out=None):
+def pair_products(engine, W, owner, G):
     """``out[i, r, k] = Σ_{j in r} A_ij W[owner[i], j, k]`` for r != owner[i]: (GN, G', K).
 
     A's entries are read as ``Z_ij / x_j`` from the core's engine (the same
-    bits as the dense A), so no GN x GN array is formed. ``out``, if given, is
-    a (GN, G', K) array of any layout to write into (every entry is written).
+    bits as the dense A), so no GN x GN array is formed. Each ``out[..., k]`` is
+    a contiguous (GN, G') block (``out`` is a view of a (K, GN, G') array), so
+    that results can be formed in place in it; one layout, one compiled kernel.
     """
-    if out is None:
-        out = np.empty((engine.n, G, W.shape[2]))
+    out = np.empty((W.shape[2], engine.n, G)).transpose(1, 2, 0)
     _scaled_pair_products(engine.Z, engine.inv_x, W, owner, G, out)
     return out
 
