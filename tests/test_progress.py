@@ -67,3 +67,21 @@ def test_reproduce_over_years_draws_no_bar_off_a_terminal(wiod2013_dir, capsys, 
     assert main(["reproduce", "--path", str(wiod2013_dir), "--year", "2010-2011"]) == 0
     assert "\rWIOD 2013: 100%" in terminal.getvalue() and "2/2" in terminal.getvalue()
     assert capsys.readouterr().out == out  # the figures themselves are unchanged
+
+
+def _panel():
+    import gvcdecomp as gd
+    from conftest import random_table
+
+    return gd.Panel([2001, 2002], lambda y: random_table(seed=y - 2000), "t")
+
+
+def test_panel_bar_only_on_a_terminal(capsys, monkeypatch):
+    import gvcdecomp as gd
+
+    gd.decompose(_panel(), "kww")  # stderr captured: not a terminal
+    assert "\r" not in capsys.readouterr().err
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    gd.decompose(_panel(), "kww")
+    assert "2/2" in term.getvalue()  # on a terminal the default still draws the bar

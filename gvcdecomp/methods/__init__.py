@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Mapping
 
 import xarray as xr
@@ -46,7 +47,7 @@ def decompose(
         entry without options of its own, which keeps the plain name.
     progress : bool, optional
         Show a progress bar over the years of a panel (default: when more than
-        one year).
+        one year and standard error is a terminal, where the bar redraws in place).
     client : dask.distributed.Client or "local", optional
         Run the years of a panel as tasks on a Dask cluster, each worker loading
         its own years (and running every method of the list on them);
@@ -74,7 +75,11 @@ def decompose(
     if isinstance(data, IOTable):
         out = run_all(data, specs)
     elif isinstance(data, Panel):
-        show = progress if progress is not None else len(data) > 1
+        if progress is None:  # off a terminal a bar leaves \r fragments behind (logs, files)
+            from ..sources.download import on_terminal
+
+            progress = len(data) > 1 and on_terminal(sys.stderr)
+        show = progress
         desc = "+".join(specs)
         if client is None:
             years = tqdm(data.years, desc=desc, disable=not show)
