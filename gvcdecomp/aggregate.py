@@ -13,7 +13,7 @@ from .core import partition
 from .errors import GVCError, LabelError, OptionError, UnknownLabelError
 from .groups import resolve
 from .panel import Panel
-from .table import IOTable
+from .table import OUTPUT_GAP_WARN, IOTable
 
 #: Largest gap between 1 and the sum of an old industry's split weights.
 WEIGHT_TOL = 1e-9
@@ -70,7 +70,8 @@ def aggregate(table, countries=None, sectors=None):
         warned: summing rounded values adds their rounding, and the
         new resolution is the old one times ``max_r Σ_i R_ri`` (the most old
         rows in a new row) times the ratio of the old to the new count of
-        values in a row (GN + GK + 1), the worst case of any new row. The table's
+        values in a row (GN + GK + 1), the worst case of any new row (lowered when a
+        row's gap exceeds its own worst case, so that gap is still warned). The table's
         ``default_groups`` (e.g. ICIO's China/Mexico splits) carry over in the
         new codes; a group the aggregation merges into one region is no longer
         needed, and one whose members it merges with other countries is
@@ -133,7 +134,9 @@ def aggregate(table, countries=None, sectors=None):
         return None if a is None else _along(C, _along(S, a.reshape(G, N), 1), 0).ravel()
 
     new_row_values = G2 * N2 + G2 * K + 1
-    resolution, note = _resolution(table, C, S, new_row_values)
+    x_new = rows(table.x_stored)
+    gap = None if x_new is None else Z.sum(axis=(2, 3)).ravel() + Y.sum(axis=(2, 3)).ravel() - x_new
+    resolution, note = _resolution(table, C, S, new_row_values, gap, x_new)
     out = IOTable(
         Z.reshape(G2 * N2, G2 * N2), Y.reshape(G2 * N2, G2, K), new_countries, new_sectors,
         table.fd_categories, x=rows(table.x_stored), va=rows(table.va_stored),
@@ -149,7 +152,7 @@ def aggregate(table, countries=None, sectors=None):
     return out
 
 
-def _resolution(table, C, S, new_row_values: int) -> tuple[float | None, str]:
+def _resolution(table, C, S, new_row_values: int, gap, x) -> tuple[float | None, str]:
     """Resolution of the aggregated table that keeps its rounding bound honest, and a note.
 
     The table explains a gap between stored output and row sum up to
@@ -160,19 +163,31 @@ def _resolution(table, C, S, new_row_values: int) -> tuple[float | None, str]:
     row)``. The smallest resolution whose bound covers every new row is that
     worst case divided by the new row's count of values; it is the old one
     when nothing is merged. Rows with fewer members get a looser bound than
-    their own worst case: the price of one resolution per table.
+    their own worst case, except that a row whose gap (``gap``, row sum less stored
+    output ``x``) exceeds its own worst case, and 0.1 % of its output, must still be
+    warned: the resolution is then lowered below that gap.
     """
     if not table.resolution:
         return None, ""
     old_row_values = table.n + table.Y.shape[1] * table.Y.shape[2] + 1
-    members = float(np.kron(C.sum(axis=1), S.sum(axis=1)).max())  # max_r Σ_i R_ri
+    per_row = np.kron(C.sum(axis=1), S.sum(axis=1))  # Σ_i R_ri of each new row
+    members = float(per_row.max())
     resolution = float(table.resolution * members * old_row_values / new_row_values)
+    scaled, lowered = resolution, ""
+    if gap is not None:
+        own = table.resolution * per_row * old_row_values
+        real = np.abs(gap)[(np.abs(gap) >= own) & (np.abs(gap) > OUTPUT_GAP_WARN * np.abs(x))]
+        if real.size:  # a shared bound at or below the smallest real gap
+            resolution = min(resolution, float(real.min()) * (1 - 1e-9) / new_row_values)
+            lowered = (f"; lowered to {resolution:.6g} so that the {real.size} row(s) whose gap "
+                       "exceeds the rounding of their own old rows are warned")
     note = (
         f"aggregated from a table whose values are multiples of {table.resolution:g} "
         f"({table.units}), rounded or truncated: a row here sums up to {members:g} rows of "
         f"it, {members * old_row_values:g} rounded values, so the resolution is set to "
-        f"{resolution:.6g}, for which the bound resolution x {new_row_values} values per "
-        f"row covers their rounding (the values are still multiples of {table.resolution:g})"
+        f"{scaled:.6g}, for which the bound resolution x {new_row_values} values per "
+        f"row covers their rounding{lowered} (the values are still multiples of "
+        f"{table.resolution:g})"
     )
     return resolution, note
 
