@@ -70,7 +70,7 @@ IV_TERMS = ("DVA_INTrexI1", "DVA_INTrexF", "DVA_INTrexI2")
 FV_TERMS = WWZ_GROUPS["FVA"] + WWZ_GROUPS["FDC"]
 
 
-@over_years
+@over_years(results=True)
 def kpww_participation(data, by: str = "country") -> xr.Dataset:
     r"""Koopman–Powers–Wang–Wei (2010) GVC participation and position indices.
 

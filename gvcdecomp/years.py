@@ -45,32 +45,40 @@ def concat_years(results: list, years: list):
     return out
 
 
-def over_years(fn):
+def over_years(fn=None, *, results: bool = False):
     """Let ``fn(table, ...)`` also take a Panel (or {year: table}): one result per year,
     concatenated along a ``year`` dimension (tables are loaded one at a time).
 
-    Anything but an IOTable, a result Dataset (for functions that read one) or
-    such a mapping of years is an :class:`~gvcdecomp.errors.OptionError` naming
-    ``fn`` and what was passed, not an AttributeError from deep inside ``fn``.
+    Anything but an IOTable, a result Dataset (only with ``results=True``, for
+    functions that read one) or a non-empty mapping of years is an
+    :class:`~gvcdecomp.errors.OptionError` naming ``fn`` and what was passed,
+    not an AttributeError or IndexError from deep inside ``fn``.
     """
+    if fn is None:  # @over_years(results=True)
+        return functools.partial(over_years, results=results)
 
     @functools.wraps(fn)
     def wrapper(data, *args, **kwargs):
         if not is_years(data):
-            return fn(_checked(fn, data), *args, **kwargs)
+            return fn(_checked(fn, data, results), *args, **kwargs)
         years = list(data)
-        return concat_years([fn(_checked(fn, data[y], y), *args, **kwargs) for y in years], years)
+        if not years:
+            raise OptionError(f"{fn.__name__}: no years (an empty Panel or mapping)")
+        return concat_years(
+            [fn(_checked(fn, data[y], results, y), *args, **kwargs) for y in years], years
+        )
 
     return wrapper
 
 
-def _checked(fn, data, year=None):
+def _checked(fn, data, results, year=None):
     from .table import IOTable
 
-    if isinstance(data, IOTable | xr.Dataset):
+    if isinstance(data, IOTable) or (results and isinstance(data, xr.Dataset)):
         return data
     what = f"{type(data).__name__} {data!r}"[:120]
     at = "" if year is None else f" for year {year!r}"
+    also = ", a result Dataset" if results else ""
     raise OptionError(
-        f"{fn.__name__}: expected an IOTable, a Panel or {{year: IOTable}}{at}, got {what}"
+        f"{fn.__name__}: expected an IOTable{also}, a Panel or {{year: IOTable}}{at}, got {what}"
     )
