@@ -137,7 +137,8 @@ class Engine:
         self.v = 1.0 - M.sum(axis=0)
         np.negative(M, out=M)
         M.flat[:: n + 1] += 1.0
-        self.lu, self.piv, self.condition = _factor(M, what)
+        with threads.for_factors():
+            self.lu, self.piv, self.condition = _factor(M, what)
         identity = np.arange(n)
         self.pivoted = bool(np.any(self.piv != identity))
         self.perm = _gather(self.piv) if self.pivoted else identity
@@ -151,7 +152,8 @@ class Engine:
         # getrs on the identity (faster than getri in OpenBLAS) gives B ᵀ in
         # Fortran order, i.e. B in C order
         eye = np.eye(self.n, order="F")
-        return lapack.dgetrs(self.lu, self.piv, eye, overwrite_b=True)[0].T
+        with threads.for_factors():
+            return lapack.dgetrs(self.lu, self.piv, eye, overwrite_b=True)[0].T
 
     def A_block(self, rows: np.ndarray) -> np.ndarray:
         """``A[rows, rows]`` from Z, without forming A."""
@@ -188,16 +190,17 @@ class Engine:
         Cost, for G equal blocks without pivoting: about (2/3) n³ flops, a
         quarter of an inverse's.
         """
-        out = [None] * len(sets)
-        batch, width = [], 0
-        for g in sorted(range(len(sets)), key=lambda g: sets[g][0]):
-            batch.append(g)
-            width += sets[g].size
-            if width >= DIAG_BATCH:
+        with threads.for_factors():  # (2/3) n³ flops of BLAS-3 solves
+            out = [None] * len(sets)
+            batch, width = [], 0
+            for g in sorted(range(len(sets)), key=lambda g: sets[g][0]):
+                batch.append(g)
+                width += sets[g].size
+                if width >= DIAG_BATCH:
+                    self._diag_batch(sets, batch, out)
+                    batch, width = [], 0
+            if batch:
                 self._diag_batch(sets, batch, out)
-                batch, width = [], 0
-        if batch:
-            self._diag_batch(sets, batch, out)
         return out
 
     def _diag_batch(self, sets, batch, out):

@@ -1,6 +1,7 @@
 """Thread coordination: BLAS limited to one thread where the methods run, restored after."""
 
 import numpy as np
+import scipy.linalg  # noqa: F401  (loaded, as the library loads it, before counting threads)
 import xarray as xr
 from conftest import random_table
 from threadpoolctl import threadpool_info
@@ -41,3 +42,58 @@ def test_results_do_not_depend_on_the_thread_setting():
                else gd.decompose(u, m) for m in out}  # fmt: skip
     for m in out:
         xr.testing.assert_allclose(out[m], ref[m], rtol=1e-12, atol=1e-12)
+
+
+def test_idle_cores_is_between_one_and_the_usable_cores():
+    import os
+
+    usable = len(os.sched_getaffinity(0))
+    assert all(1 <= threads.idle_cores() <= usable for _ in range(5))
+
+
+def test_factor_steps_never_exceed_the_callers_limit(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    monkeypatch.setattr(threads, "idle_cores", lambda: 64)  # a machine all idle
+    with threadpool_limits(limits=1, user_api="blas"):
+        with threads.for_factors():
+            assert set(blas_threads().values()) == {1}  # the user's 1, not 64
+        with threads.serial_blas(), threads.for_factors():
+            assert set(blas_threads().values()) == {1}
+    before = max(blas_threads().values())
+    with threads.serial_blas():
+        with threads.for_factors():  # the library's own serial block lifted for the LU
+            assert max(blas_threads().values()) == before
+        assert set(blas_threads().values()) == {1}  # and restored after
+
+
+def test_busy_cores_give_the_factor_steps_fewer_threads(monkeypatch):
+    monkeypatch.setattr(threads, "idle_cores", lambda: 1)
+    with threads.for_factors():
+        assert set(blas_threads().values()) == {1}
+
+
+def test_results_do_not_depend_on_the_thread_count(monkeypatch):
+    monkeypatch.setattr(threads, "idle_cores", lambda: 1)
+    one = gd.decompose(random_table(seed=3), "wwz")
+    monkeypatch.setattr(threads, "idle_cores", lambda: 2)
+    two = gd.decompose(random_table(seed=3), "wwz")
+    xr.testing.assert_allclose(one, two, rtol=1e-12, atol=0)
+
+
+def test_scipy_blas_is_limited_too():
+    # scipy's own OpenBLAS (LAPACK getrf/getrs and the trsm of the diagonal blocks)
+    # must be under control even when the controller is built before scipy is imported
+    import subprocess
+    import sys
+
+    code = (
+        "from gvcdecomp import threads\n"
+        "with threads.serial_blas():\n"
+        "    import scipy.linalg\n"
+        "    from threadpoolctl import threadpool_info\n"
+        "    n = {i['filepath']: i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}\n"
+        "assert any('scipy.libs' in p for p in n), n\n"
+        "assert set(n.values()) == {1}, n\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
