@@ -161,6 +161,13 @@ def find_or_fetch(
     try:
         return fetch(source, filename, item.url, item.sha256, size=item.size)
     except DataNotFoundError as e:  # no network: say how to do without one
+        mirror = os.environ.get(MIRROR_VAR, "").strip()
+        if mirror:  # the mirror the user set failed: advising to set one would mislead
+            raise DataNotFoundError(
+                f"{e}. Check {MIRROR_VAR}={mirror} (it must serve {source}/{filename}), or get "
+                f"{filename} elsewhere, then pass its folder as {path_option()} or put it in "
+                f"${DATA_DIR_VAR}/{source}/"
+            ) from e
         raise DataNotFoundError(
             f"{e}. Without a network, get {filename} elsewhere, then " + _by_hand(source, "set")
         ) from e
