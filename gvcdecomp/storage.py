@@ -40,7 +40,7 @@ import xarray as xr
 
 from .core import partition
 from .errors import DataNotFoundError, FileFormatError, GVCError, OptionError
-from .table import IOTable
+from .table import IOTable, _labels
 
 #: netCDF-3 through scipy: no dependency beyond scipy, exact for float64.
 ENGINE = "scipy"
@@ -123,6 +123,9 @@ def load_table(path) -> IOTable:
     missing += [a for a in ("source", "units", "output") if a not in ds.attrs]
     if missing:
         raise FileFormatError(f"{path}: gvcdecomp table file lacks {missing}")
+    codes = (("countries", "country"), ("sectors", "sector"), ("fd_categories", "fd_category"))
+    for what, var in codes:
+        _labels([str(c) for c in ds[var].values], f"{path}: {what}")  # name the file of a bad code
     table = IOTable(
         ds["Z"].values,
         ds["Y"].values,

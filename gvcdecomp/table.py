@@ -149,8 +149,8 @@ class IOTable:
         units: str = "units of the data",
         resolution: float | None = None,
     ):
-        self.countries = _labels(countries, "countries")
-        self.sectors = _labels(sectors, "sectors")
+        self.countries = _labels(countries, "countries", source)
+        self.sectors = _labels(sectors, "sectors", source)
         self.year = None if year is None else as_year(year, "year")
         self.source = source or _USER_ARRAYS
         self.units = units
@@ -185,7 +185,7 @@ class IOTable:
         K = Y.shape[2]
         if fd_categories is None:
             fd_categories = ["FD"] if K == 1 else [f"FD{k + 1}" for k in range(K)]
-        self.fd_categories = _labels(fd_categories, "fd_categories")
+        self.fd_categories = _labels(fd_categories, "fd_categories", source)
         if len(self.fd_categories) != K:
             raise LabelError(
                 f"{self._name}: {len(self.fd_categories)} final-demand categories "
@@ -600,7 +600,17 @@ def caller_stacklevel() -> int:
     return level
 
 
-def _labels(seq, what) -> tuple[str, ...]:
+def _labels(seq, what, source: str | None = None) -> tuple[str, ...]:
+    """``seq`` as a tuple of valid codes; a fault names ``source`` (the file) when given."""
+    try:
+        return _codes(seq, what)
+    except LabelError as e:
+        if source is None:
+            raise
+        raise LabelError(f"table {source!r}: {e}") from None
+
+
+def _codes(seq, what) -> tuple[str, ...]:
     if isinstance(seq, str) or not isinstance(seq, Sequence | np.ndarray):
         raise LabelError(f"{what} must be a sequence of codes, got {type(seq).__name__}")
     # a missing value (None, NaN, pd.NA, NaT) would become the code 'None', 'nan', ...
