@@ -5,7 +5,7 @@ after each call) and numba's parallel kernels compete for the same cores, and
 small products (blocks of one country, 35 x 35 on WIOD 2013) gain nothing from
 a second BLAS thread. So the library runs its O(n³) steps (the LU
 factorisation, the dense inverse when a result needs it, the diagonal blocks)
-with as many BLAS threads as cores are idle when they start, and the methods
+with every BLAS thread the caller allows, and the methods
 around them with BLAS on one thread, leaving the cores to numba's kernels,
 unless the table is large enough for its matrix products to gain from BLAS
 threads (``SERIAL_BLAS_BELOW``). Nothing here changes a result: only which threads do
@@ -14,7 +14,6 @@ the arithmetic.
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager, nullcontext
 
 #: Tables with fewer rows (GN) run their methods with BLAS on one thread; above,
@@ -56,42 +55,18 @@ def serial_blas():
         _outer.pop()
 
 
-def idle_cores() -> int:
-    """Usable cores less the runnable threads of other processes now, at least 1.
-
-    From ``/proc/loadavg``'s count of runnable threads, less this process's own
-    (its idle BLAS workers spin and would count); every usable core where
-    ``/proc`` is missing (not Linux).
-    """
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    try:
-        with open("/proc/loadavg") as f:
-            running = int(f.read().split()[3].split("/")[0])
-        own = 0
-        for task in os.listdir("/proc/self/task"):
-            try:
-                with open(f"/proc/self/task/{task}/stat") as f:
-                    stat = f.read()
-            except OSError:
-                continue  # a thread that just ended
-            own += stat[stat.rindex(")") + 2] == "R"
-    except (OSError, ValueError, IndexError):
-        return usable
-    return max(1, min(usable, usable - (running - own)))
-
-
 @contextmanager
 def for_factors():
     """BLAS threads for the O(n³) steps (the LU, the dense B, the diagonal blocks).
 
-    As many as cores are idle when the step starts, never more than the caller
-    allowed (the count in force outside the library's own serial blocks): a
-    BLAS thread waiting for a core that another process holds makes a large LU
-    2-3 x slower than one thread would (benchmarks/core_threads.py), while on
-    an idle machine the second core gains about 1.6 x.
+    Every thread the caller allows (the count in force outside the library's own
+    serial blocks), also when such a step is first needed inside a method: on an
+    idle machine the second core gains about 1.6 x there. Not fewer when the
+    machine is busy: OpenBLAS's LU gives results that differ in the last bits
+    with the thread count, and a result must not depend on the machine's load.
     """
     allowed = _outer[0] if _outer else _blas_threads()
-    with _blas().limit(limits=max(1, min(allowed, idle_cores())), user_api="blas"):
+    with _blas().limit(limits=allowed, user_api="blas"):
         yield
 
 

@@ -44,20 +44,12 @@ def test_results_do_not_depend_on_the_thread_setting():
         xr.testing.assert_allclose(out[m], ref[m], rtol=1e-12, atol=1e-12)
 
 
-def test_idle_cores_is_between_one_and_the_usable_cores():
-    import os
-
-    usable = len(os.sched_getaffinity(0))
-    assert all(1 <= threads.idle_cores() <= usable for _ in range(5))
-
-
-def test_factor_steps_never_exceed_the_callers_limit(monkeypatch):
+def test_factor_steps_never_exceed_the_callers_limit():
     from threadpoolctl import threadpool_limits
 
-    monkeypatch.setattr(threads, "idle_cores", lambda: 64)  # a machine all idle
     with threadpool_limits(limits=1, user_api="blas"):
         with threads.for_factors():
-            assert set(blas_threads().values()) == {1}  # the user's 1, not 64
+            assert set(blas_threads().values()) == {1}  # the user's 1
         with threads.serial_blas(), threads.for_factors():
             assert set(blas_threads().values()) == {1}
     before = max(blas_threads().values())
@@ -67,18 +59,13 @@ def test_factor_steps_never_exceed_the_callers_limit(monkeypatch):
         assert set(blas_threads().values()) == {1}  # and restored after
 
 
-def test_busy_cores_give_the_factor_steps_fewer_threads(monkeypatch):
-    monkeypatch.setattr(threads, "idle_cores", lambda: 1)
-    with threads.for_factors():
-        assert set(blas_threads().values()) == {1}
+def test_results_do_not_depend_on_where_the_core_is_built():
+    # the LU's last bits depend on the BLAS thread count: inside the methods'
+    # serial block (run_all) and outside it (a direct call) it must be the same
+    t, u = random_table(G=20, N=30, seed=3), random_table(G=20, N=30, seed=3)  # big enough for BLAS threads
+    from gvcdecomp.methods.wwz import wwz
 
-
-def test_results_do_not_depend_on_the_thread_count(monkeypatch):
-    monkeypatch.setattr(threads, "idle_cores", lambda: 1)
-    one = gd.decompose(random_table(seed=3), "wwz")
-    monkeypatch.setattr(threads, "idle_cores", lambda: 2)
-    two = gd.decompose(random_table(seed=3), "wwz")
-    xr.testing.assert_allclose(one, two, rtol=1e-12, atol=0)
+    xr.testing.assert_identical(gd.decompose(t, ["kww", "wwz"])["wwz"], gd.vocabulary.describe(wwz(u)))
 
 
 def test_scipy_blas_is_limited_too():
