@@ -61,9 +61,10 @@ def resolve(groups, table=None, *, countries=None, year=None, missing: str = "ra
     table : IOTable, optional
         Gives the country codes, the year (for year-dependent groups) and the
         default groups (ICIO's CHN = CHN + CN1 + CN2: a member that is a default
-        group brings in its parts). For names, the table's default groups that
-        do not overlap the named ones are kept, so ``groups="EU27"`` on ICIO
-        still reports China and Mexico merged.
+        group brings in its parts, in a named group or a listed one). For
+        names, the table's default groups that do not overlap the named ones
+        are kept, so ``groups="EU27"`` on ICIO still reports China and Mexico
+        merged.
     countries, year : optional
         The codes and year when there is no table (e.g. for a result).
     missing : {"raise", "ignore"}
@@ -98,11 +99,22 @@ def resolve(groups, table=None, *, countries=None, year=None, missing: str = "ra
         if isinstance(spec, str) and (spec in names() or by_name):
             out[name] = _in_table(spec, members(spec, year), codes, defaults, missing, year)
         else:  # a list of codes (or a malformed value, left for normalize_groups to report)
-            out[name] = spec
+            out[name] = _with_parts(spec, defaults)
     if by_name:
         used = {m for ms in out.values() for m in ms}
         out.update({k: v for k, v in defaults.items() if k not in out and not used & set(v)})
     return out
+
+
+def _with_parts(spec, defaults):
+    """A listed code that names a default group (ICIO's CHN) stands for all its parts, as in
+    a named group: {"EA": ["CHN", "JPN"]} must not leave China's producing rows CN1, CN2 out."""
+    if not isinstance(spec, list | tuple) or not any(
+        isinstance(c, str) and c in defaults for c in spec
+    ):
+        return spec
+    parts = (isinstance(c, str) and defaults.get(c) or [c] for c in spec)
+    return list(dict.fromkeys(p for ps in parts for p in ps))
 
 
 def _in_table(name, iso, codes, defaults, missing, year) -> list[str]:
