@@ -80,6 +80,7 @@ from .cache import cached_parts
 from . import archive
 from .archive import GiB
 from .generic import CSV_FLOATS, error_text
+from .labelled import shown
 from .paths import ENV_VAR, search_dirs
 
 UNITS = "millions of US dollars, current prices"
@@ -618,8 +619,8 @@ def _grid(labels, name) -> tuple[list, list]:
     expected = [(c, s) for c in countries for s in sectors]
     if pairs != expected:
         k = next(k for k, (p, e) in enumerate(zip(pairs + [None], expected + [None])) if p != e)
-        got = "nothing" if k >= len(pairs) else "_".join(pairs[k])
-        want = "nothing" if k >= len(expected) else "_".join(expected[k])
+        got = "nothing" if k >= len(pairs) else shown("_".join(pairs[k]))
+        want = "nothing" if k >= len(expected) else shown("_".join(expected[k]))
         raise FileFormatError(
             f"{name}: intermediate labels are not {len(countries)} countries x the same "
             f"{N} industries in the same order: position {k} is {got}, expected {want}"

@@ -40,6 +40,12 @@ class Scheme:
     sep: str = " "
 
 
+def shown(text: str) -> str:
+    """A label as messages print it: escaped when it holds an invisible character or
+    surrounding blanks, with which it would print like another label."""
+    return text if text.isprintable() and text == text.strip() else repr(text)
+
+
 def assemble(where, rows, cols, values, scheme: Scheme) -> dict:
     """Z, Y, x and va (keyword arguments of IOTable) from a labelled table.
 
@@ -54,7 +60,7 @@ def assemble(where, rows, cols, values, scheme: Scheme) -> dict:
     s = scheme
 
     def name(label):
-        return f"{label[0]}{s.sep}{label[1]}"
+        return shown(f"{label[0]}{s.sep}{label[1]}")
 
     for what, labels in (("row", rows), ("column", cols)):
         dup = repeated(labels)
