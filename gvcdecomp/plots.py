@@ -380,7 +380,8 @@ def plot_smile(
     ------
     OptionError
         matplotlib is not installed, ``y`` is not ``"va_rate"`` or
-        ``"va_share"``, ``label_top`` is negative or ``min_share`` is not in [0, 1).
+        ``"va_share"``, ``label_top`` is negative, ``min_share`` is not in [0, 1) or
+        above every contributor's share in a year.
 
     Reference: Meng, Ye & Wei (2020), Oxford Bulletin of Economics and
     Statistics 82(5): 988-1016.
@@ -393,6 +394,13 @@ def plot_smile(
         raise OptionError(f"plot_smile: label_top must be 0 or more, got {label_top}")
     if not 0 <= min_share < 1:
         raise OptionError(f"plot_smile: min_share must be in [0, 1), got {min_share}")
+    shares = ds["va_share"].where(ds["va"] > 0)
+    largest = float(shares.max([d for d in shares.dims if d != "year"]).min())
+    if not largest >= min_share:  # no bubble in some year: nothing to draw or fit there
+        raise OptionError(
+            f"plot_smile: no contributor reaches min_share={min_share:g} (the largest holds "
+            f"{100 * largest:.1f} % of the chain in some year drawn); lower min_share"
+        )
     if ax is None:
         _, ax = figure(width=6.5, height=5.0)
     if names is None:
