@@ -194,6 +194,16 @@ def cache_clear(args) -> int:
     """Delete the parsed tables (of one source or all) and, with --data, the data files."""
     from .sources import cache, download
 
+    if args.source is not None:  # a mistyped name must not report "0.0 MB freed" and succeed
+        from .errors import OptionError
+        from .sources.registry import SOURCES
+
+        cached = sorted(p.name for p in cache.folder().glob("*") if p.is_dir())
+        if args.source not in SOURCES and args.source not in cached:
+            raise OptionError(
+                f"unknown source {args.source!r}; sources: {', '.join(SOURCES)}"
+                + (f"; in the cache: {', '.join(cached)}" if cached else "")
+            )
     files = download.data_files(args.source) if args.data else {}  # checks the name first
     freed = cache.clear(args.source)
     for f, size in (item for listed in files.values() for item in listed):

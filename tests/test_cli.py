@@ -178,3 +178,11 @@ def test_installed_check_separates_failures_from_results(tmp_path, wiod2013_dir)
     passed = subprocess.run([*run, str(good)], env=env, capture_output=True, text=True, timeout=300)
     assert passed.returncode == 0 and "Traceback" not in passed.stderr
     assert passed.stdout.startswith(f"{good}: ") and "condition number" in passed.stdout
+
+
+def test_cache_clear_of_an_unknown_source_fails(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert main(["cache", "clear", "nosuch"]) == 2  # before: "0.0 MB freed", exit 0
+    err = capsys.readouterr().err
+    assert "unknown source 'nosuch'" in err and "wiod2013" in err
+    assert main(["cache", "clear", "wiod2013"]) == 0
