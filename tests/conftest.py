@@ -130,3 +130,19 @@ def region_names(t, groups):
 def region_indices(t, groups):
     """Country indices of each region, in :func:`region_names` order."""
     return [[t.country_index(c) for c in groups.get(n, [n])] for n in region_names(t, groups)]
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch):
+    """The test starts as a new process would: no table's findings warned yet."""
+    from gvcdecomp import table
+
+    monkeypatch.setattr(table, "_WARNED", set())
+
+
+def balance_warnings(fn):
+    """``fn()`` and the BalanceWarnings it gave, every one recorded."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn()
+    return out, [w for w in caught if issubclass(w.category, gd.BalanceWarning)]

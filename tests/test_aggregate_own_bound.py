@@ -5,20 +5,15 @@ row that merges fewer (or none) would otherwise get that loose bound too, and a 
 the original table warned would be stated as rounding once aggregated.
 """
 
-import warnings
 
-import numpy as np
 import pytest
 from test_aggregate_resolution import _balance, row_values, truncated_table
 
-from gvcdecomp import table as table_module
 from gvcdecomp.aggregate import aggregate
 from gvcdecomp.table import IOTable
 
 
-@pytest.fixture(autouse=True)
-def fresh_registry(monkeypatch):
-    monkeypatch.setattr(table_module, "_WARNED", set())
+pytestmark = pytest.mark.usefixtures("fresh_warnings")
 
 
 def with_gap(row: str, gap: float) -> IOTable:

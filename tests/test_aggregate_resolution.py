@@ -1,32 +1,23 @@
 """Aggregating a table of rounded values (WIOD 2013's whole millions): resolution and
 notes carry over, so the rounding already stated is not warned again."""
 
-import warnings
 
 import numpy as np
 import pytest
 
 import gvcdecomp as gd
-from gvcdecomp import table as table_module
 from gvcdecomp.aggregate import aggregate
 from gvcdecomp.table import IOTable
 
-from conftest import random_table
+from conftest import balance_warnings, random_table
 
 SOURCE_NOTE = "a property of the source, as a loader states it"
 
 
-@pytest.fixture(autouse=True)
-def fresh_registry(monkeypatch):
-    """Each test starts as a new process would: nothing warned yet."""
-    monkeypatch.setattr(table_module, "_WARNED", set())
+pytestmark = pytest.mark.usefixtures("fresh_warnings")
 
 
-def _balance(fn):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        out = fn()
-    return out, [w for w in caught if issubclass(w.category, gd.BalanceWarning)]
+_balance = balance_warnings
 
 
 def truncated_table(loss=None, extra_gap=0.0, resolution=1.0) -> IOTable:

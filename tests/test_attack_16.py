@@ -2,30 +2,21 @@
 
 import importlib.util
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import gvcdecomp as gd
-from gvcdecomp import table as table_module
 from gvcdecomp.table import IOTable
 
-from conftest import random_table, require_data
+from conftest import balance_warnings, random_table, require_data
 
 
-@pytest.fixture(autouse=True)
-def fresh_registry(monkeypatch):
-    """Each test starts as a new process would: nothing warned yet."""
-    monkeypatch.setattr(table_module, "_WARNED", set())
+pytestmark = pytest.mark.usefixtures("fresh_warnings")
 
 
-def _balance(fn):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        out = fn()
-    return out, [w for w in caught if issubclass(w.category, gd.BalanceWarning)]
+_balance = balance_warnings
 
 
 def _truncated_table(**kw) -> IOTable:

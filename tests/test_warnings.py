@@ -12,17 +12,13 @@ import numpy as np
 import pytest
 
 import gvcdecomp as gd
-from gvcdecomp import table as table_module
 from gvcdecomp.panel import Panel
 from gvcdecomp.sources.wiod2013 import read_rdata
 
 from conftest import random_table
 
 
-@pytest.fixture(autouse=True)
-def fresh_registry(monkeypatch):
-    """Each test starts as a new process would: nothing warned yet."""
-    monkeypatch.setattr(table_module, "_WARNED", set())
+pytestmark = pytest.mark.usefixtures("fresh_warnings")
 
 
 def balance_warnings(caught):
