@@ -14,6 +14,7 @@ the arithmetic.
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager, nullcontext
 
 #: Tables with fewer rows (GN) run their methods with BLAS on one thread; above,
@@ -36,23 +37,50 @@ def _blas():
     return _controller
 
 
-#: BLAS thread counts in force when the open serial_blas blocks were entered.
-_outer: list[int] = []
+# The BLAS thread count is one setting per process, shared by every Python thread:
+# blocks opened by concurrent calls (decompose in a thread pool) are counted under a
+# lock and the setting is derived from the counts, so blocks may end in any order.
+# (Restoring "the value at entry" per block, as nested limits do, left BLAS on one
+# thread for good once two threads' serial blocks ended out of order.)
+_lock = threading.Lock()
+_open = {"serial": 0, "factors": 0}  # blocks open in the whole process
+_allowed: list[int] = []  # the caller's count per BLAS library, read when no block was open
 
 
-def _blas_threads() -> int:
-    return max((c.num_threads for c in _blas().lib_controllers if c.user_api == "blas"), default=1)
+def _enter(kind: str) -> None:
+    with _lock:
+        if not any(_open.values()):
+            _allowed[:] = [c.num_threads for c in _libs()]
+        _open[kind] += 1
+        _apply()
+
+
+def _leave(kind: str) -> None:
+    with _lock:
+        _open[kind] -= 1
+        _apply()
+
+
+def _apply() -> None:
+    # the caller's counts while a factorisation runs or outside every block; 1 otherwise
+    serial = _open["serial"] and not _open["factors"]
+    for c, n in zip(_libs(), _allowed):
+        c.set_num_threads(1 if serial else n)
+
+
+def _libs():
+    return [c for c in _blas().lib_controllers if c.user_api == "blas"]
 
 
 @contextmanager
 def serial_blas():
-    """Run the block with every loaded BLAS library limited to one thread, then restore."""
-    _outer.append(_blas_threads())
+    """Run the block with every loaded BLAS library limited to one thread, then restore
+    (the caller's setting once no block of any thread is open)."""
+    _enter("serial")
     try:
-        with _blas().limit(limits=1, user_api="blas"):
-            yield
+        yield
     finally:
-        _outer.pop()
+        _leave("serial")
 
 
 @contextmanager
@@ -60,14 +88,18 @@ def for_factors():
     """BLAS threads for the O(n³) steps (the LU, the dense B, the diagonal blocks).
 
     Every thread the caller allows (the count in force outside the library's own
-    serial blocks), also when such a step is first needed inside a method: on an
+    blocks), also when such a step is first needed inside a method: on an
     idle machine the second core gains about 1.6 x there. Not fewer when the
     machine is busy: OpenBLAS's LU gives results that differ in the last bits
-    with the thread count, and a result must not depend on the machine's load.
+    with the thread count, and a result must not depend on the machine's load
+    (nor on a serial block another thread opens meanwhile: none lowers the count
+    while a factorisation runs).
     """
-    allowed = _outer[0] if _outer else _blas_threads()
-    with _blas().limit(limits=allowed, user_api="blas"):
+    _enter("factors")
+    try:
         yield
+    finally:
+        _leave("factors")
 
 
 def for_methods(n: int):

@@ -84,3 +84,68 @@ def test_scipy_blas_is_limited_too():
         "assert set(n.values()) == {1}, n\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_blocks_of_threads_ending_out_of_order_restore_the_callers_setting():
+    # the BLAS setting is one per process: thread A's serial block ends while
+    # thread B's is open, then B's ends; BLAS must be back at the caller's count
+    # (restoring per block left it on one thread for good), and B's block stays
+    # serial after A's ends. In a fresh process: once numba's OpenMP layer has run,
+    # OpenBLAS ignores a count set from a thread other than the main one.
+    import subprocess
+    import sys
+
+    code = """
+import threading
+from gvcdecomp import threads
+def n():
+    return [c.num_threads for c in threads._blas().lib_controllers if c.user_api == "blas"]
+before, seen = n(), []
+a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+def a():
+    with threads.serial_blas():
+        a_in.set()
+        b_in.wait(10)
+    a_out.set()
+def b():
+    a_in.wait(10)
+    with threads.serial_blas():
+        b_in.set()
+        a_out.wait(10)
+        seen.append(n())
+        with threads.for_factors():
+            seen.append(n())
+workers = [threading.Thread(target=f) for f in (a, b)]
+for w in workers:
+    w.start()
+for w in workers:
+    w.join()
+assert max(before) > 1, before
+assert seen == [[1] * len(before), before], (seen, before)
+assert n() == before, (n(), before)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_an_exception_inside_the_blocks_restores_the_setting():
+    before = blas_threads()
+    try:
+        with threads.serial_blas(), threads.for_factors():
+            raise KeyError("inside")
+    except KeyError:
+        pass
+    assert blas_threads() == before
+
+
+def test_concurrent_decompositions_equal_one_at_a_time():
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = blas_threads()
+    tables = [random_table(G=12, N=10, seed=s) for s in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda t: gd.decompose(t, ["wwz", "kww"]), tables))
+    assert blas_threads() == before
+    for s, out in enumerate(together):
+        alone = gd.decompose(random_table(G=12, N=10, seed=s), ["wwz", "kww"])
+        for m in alone:
+            xr.testing.assert_identical(out[m], alone[m])
