@@ -257,10 +257,20 @@ def _common_attrs(dicts: list[dict]) -> dict:
                 continue
             if k not in out:
                 out[k] = v
-            elif str(out[k]) != str(v):
+            elif not same_attr(out[k], v):
                 del out[k]
                 dropped.add(k)
     return out
+
+
+def same_attr(a, b) -> bool:
+    """Whether two attribute values are the same: type and text, and for arrays
+    every element (an array's text rounds to 8 digits and elides long arrays,
+    so years whose arrays differ there would keep the first year's)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    return type(a) is type(b) and str(a) == str(b)
 
 
 def check_year(year, valid: range, what: str) -> int:

@@ -26,7 +26,7 @@ def concat_years(results: list, years: list):
     ``{2001: table of 2000}``) is a :class:`~gvcdecomp.errors.LabelError`, as
     in a Panel: the data would carry one year and its source another.
     """
-    from .panel import check_same_labels, stack_years
+    from .panel import check_same_labels, same_attr, stack_years
 
     for r, y in zip(results, years):
         if "year" in r.coords and r["year"].ndim == 0 and r["year"].item() != y:
@@ -40,7 +40,7 @@ def concat_years(results: list, years: list):
     keys = dict.fromkeys(k for r in results for k in r.attrs)
     for k in keys:
         values = [r.attrs.get(k) for r in results]
-        if any(str(v) != str(values[0]) for v in values):
+        if not all(same_attr(v, values[0]) for v in values):
             out.attrs[k] = "; ".join(f"{y}: {v}" for y, v in zip(years, values))
     return out
 
