@@ -259,6 +259,11 @@ def group_sectors(sectors: Sequence[str], group: str = MANUFACTURING, optional: 
     classification is not recognised, or a code of the group is not in
     ``sectors``.
     """
+    if not isinstance(group, str):  # a list of codes would fail as a dict key
+        raise OptionError(
+            f"group must be a group's name, got {group!r}; "
+            "name a list of industries with register_group(name, sectors)"
+        )
     sectors = [str(s) for s in sectors]
     d = recognise(sectors)
     cls = None if d is None else d.name

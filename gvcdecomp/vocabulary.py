@@ -384,13 +384,27 @@ def lookup(name: str, method: str | None = None) -> Var | None:
     return own.get(name) or VARIABLES[None].get(name)
 
 
+#: method -> {former name: current name}: a result saved before a rename (gd.load_result)
+#: would otherwise be read under the other measure that now owns the old name.
+RENAMED = {"leontief": {"DVA": "dc", "FVA": "fc"}}
+
+
 def describe(ds: xr.Dataset, units: str | None = None) -> xr.Dataset:
     """Write ``long_name``, ``units`` and ``description`` on every registered variable.
 
     The method is read from ``ds.attrs["method"]``; flows get ``units`` (default
-    the table's, ``ds.attrs["units"]``). Modifies and returns ``ds``.
+    the table's, ``ds.attrs["units"]``). Modifies and returns ``ds``. A variable
+    under a former name of its method (:data:`RENAMED`, e.g. an old Leontief
+    result's ``DVA``, now ``dc``) is an :class:`~gvcdecomp.errors.OptionError`.
     """
     method = ds.attrs.get("method")
+    old = {k: v for k, v in RENAMED.get(method, {}).items() if k in ds.data_vars}
+    if old:
+        raise OptionError(
+            f"a {method} result with {', '.join(old)}: former names of "
+            f"{', '.join(old.values())} (another measure now has the old name); "
+            f"rename first: ds.rename({', '.join(f'{k}={v!r}' for k, v in old.items())})"
+        )
     table_units = units or ds.attrs.get("table_units") or ds.attrs.get("units", TABLE_UNITS)
     for name in ds.data_vars:
         var = lookup(str(name), method)

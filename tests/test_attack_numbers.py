@@ -7,6 +7,7 @@ import gvcdecomp as gd
 from gvcdecomp import chains, indicators as ind
 
 from conftest import random_table
+from test_vocabulary import wiod_like
 
 
 def split_china_table():
@@ -54,3 +55,20 @@ def test_a_listed_default_group_in_chain_regions():
     k = slice(t.N, 2 * t.N)  # CN1's industries
     want = VB[np.isin(rows, ["CHN", "JPN"])][:, k].sum(axis=0) * y[k]
     np.testing.assert_allclose(c["chain_fva_within"].sel(country="CN1").values, want, rtol=1e-10)
+
+
+def test_a_leontief_result_under_its_former_names_is_refused(tmp_path):
+    """A Leontief result saved before dc/fc were renamed from DVA/FVA: ict_slice read its
+    domestic content as WWZ's DVA and called it DVA_absorbed_abroad_share."""
+    t = wiod_like(seed=2)
+    result = gd.decompose(t, "leontief").rename(dc="DVA", fc="FVA")
+    old = gd.load_result(gd.save_result(result, tmp_path / "r.nc"))
+    with pytest.raises(gd.OptionError, match=r"leontief result with DVA, FVA.*rename\(DVA='dc'"):
+        gd.ict_slice(old)
+    renamed = gd.ict_slice(old.rename(DVA="dc", FVA="fc"))
+    assert "DVA_absorbed_abroad_share" not in renamed and "EXGR_DVASH" in renamed
+
+
+def test_a_list_of_industries_as_the_slice_group_is_a_clear_error():
+    with pytest.raises(gd.OptionError, match=r"group must be a group's name, got \['c14'\]"):
+        gd.ict_slice(wiod_like(), ["c14"])
