@@ -49,6 +49,8 @@ ENGINE = "scipy"
 ZARR_FORMAT = 2
 FORMAT_VERSION = 1
 KIND_ATTR = "gvcdecomp_kind"
+#: SHA-256 of a saved table's arrays and codes (files saved before it have none)
+CHECKSUM_ATTR = "gvcdecomp_checksum"
 
 
 def save_table(table: IOTable, path) -> Path:
@@ -61,7 +63,9 @@ def save_table(table: IOTable, path) -> Path:
     choice (``output``), the default country groups (``default_groups``, as
     JSON), the values' ``resolution`` and the table's ``notes`` (JSON) as
     attributes, so a reloaded table states its source's known properties
-    instead of warning about them. Units are those of the table.
+    instead of warning about them. Units are those of the table. A SHA-256 of
+    the arrays and codes (``gvcdecomp_checksum``) lets :func:`load_table` refuse
+    a file changed or damaged since.
 
     The write is atomic: the data go to a temporary file (or folder) in the
     destination folder, which then replaces ``path``. If anything fails, the
@@ -105,6 +109,7 @@ def save_table(table: IOTable, path) -> Path:
         ds.attrs["resolution"] = float(table.resolution)
     if table.notes:
         ds.attrs["notes"] = json.dumps(table.notes)
+    ds.attrs[CHECKSUM_ATTR] = _table_checksum(ds)
     return _write_atomic(ds, path)
 
 
@@ -113,7 +118,9 @@ def load_table(path) -> IOTable:
 
     Gross output follows the saved ``output`` choice, so every array, code and
     attribute equals the saved table's. A file that is not a readable netCDF
-    file (or zarr store) or not a gvcdecomp table raises :class:`~gvcdecomp.errors.FileFormatError`.
+    file (or zarr store) or not a gvcdecomp table raises :class:`~gvcdecomp.errors.FileFormatError`,
+    as does one whose arrays or codes no longer match the checksum saved with them
+    (files saved without one are checked only for x matching Z, Y and ``output``).
     """
     ds = _read(path)
     if ds.attrs.get(KIND_ATTR) != "IOTable":
@@ -123,6 +130,12 @@ def load_table(path) -> IOTable:
     missing += [a for a in ("source", "units", "output") if a not in ds.attrs]
     if missing:
         raise FileFormatError(f"{path}: gvcdecomp table file lacks {missing}")
+    if CHECKSUM_ATTR in ds.attrs and ds.attrs[CHECKSUM_ATTR] != _table_checksum(ds):
+        # a changed cell of Z need not show in x (output="stored" keeps the saved x)
+        raise FileFormatError(
+            f"{path}: its arrays or codes do not match the checksum save_table wrote "
+            "(the file was changed or damaged after it was saved)"
+        )
     codes = (("countries", "country"), ("sectors", "sector"), ("fd_categories", "fd_category"))
     for what, var in codes:
         _labels([str(c) for c in ds[var].values], f"{path}: {what}")  # name the file of a bad code
@@ -161,6 +174,19 @@ def load_table(path) -> IOTable:
             f"{path}: stored gross output x does not match Z, Y and the output choice"
         )
     return table
+
+
+def _table_checksum(ds: xr.Dataset) -> str:
+    """SHA-256 of a table file's arrays (little-endian float64, with names and
+    shapes) and codes, as :func:`save_table` builds them."""
+    h = hashlib.sha256()
+    for name in sorted(ds.data_vars):
+        a = np.ascontiguousarray(ds[name].values, dtype="<f8")
+        h.update(json.dumps([str(name), a.shape]).encode())
+        h.update(memoryview(a).cast("B"))
+    codes = {c: [str(v) for v in ds[c].values] for c in ("country", "sector", "fd_category")}
+    h.update(json.dumps(codes, ensure_ascii=True).encode())
+    return h.hexdigest()
 
 
 def _resolution(path, value) -> float:
