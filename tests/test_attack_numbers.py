@@ -72,3 +72,21 @@ def test_a_leontief_result_under_its_former_names_is_refused(tmp_path):
 def test_a_list_of_industries_as_the_slice_group_is_a_clear_error():
     with pytest.raises(gd.OptionError, match=r"group must be a group's name, got \['c14'\]"):
         gd.ict_slice(wiod_like(), ["c14"])
+
+
+@pytest.mark.parametrize("bad", [{2001: None}, [1, 2], "wiod2013"], ids=repr)
+def test_decompose_of_anything_but_a_table_or_panel_is_an_option_error(bad):
+    with pytest.raises(gd.OptionError, match="decompose expects an IOTable or a Panel"):
+        gd.decompose(bad, "wwz")
+
+
+def test_the_hint_for_a_dict_of_tables_works():
+    """The error's advice, a Panel over the dict, gives one WWZ result per year."""
+    tables = {2001: random_table(3, 2, seed=1), 2002: random_table(3, 2, seed=2)}
+    with pytest.raises(gd.OptionError, match=r"for a dict of tables: gd.Panel\(years, tables.get, source\)"):
+        gd.decompose(tables, "wwz")
+    got = gd.decompose(gd.Panel(list(tables), tables.get, "random"), "wwz")
+    for y, t in tables.items():  # gross exports by hand: Z and Y rows to other countries
+        E = (t.Z.reshape(t.n, t.G, t.N).sum(2) + t.Y.sum(2)).reshape(t.G, t.N, t.G)
+        want = E.sum(1) * (1 - np.eye(t.G))
+        np.testing.assert_allclose(got["gexp"].sel(year=y).sum("sector").values, want, rtol=1e-12)

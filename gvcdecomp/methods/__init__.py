@@ -94,7 +94,11 @@ def decompose(
         # concat_years refuses differing country/sector sets (concat would fill them with NaN)
         out = {k: concat_years([r[k] for r in per_year], data.years) for k in specs}
     else:
-        raise TypeError(f"decompose expects an IOTable or a Panel, got {type(data).__name__}")
+        hint = " (for a dict of tables: gd.Panel(years, tables.get, source))"
+        hint = hint if isinstance(data, Mapping) else ""
+        raise OptionError(
+            f"decompose expects an IOTable or a Panel{hint}, got {type(data).__name__}"
+        )
     return out[method] if isinstance(method, str) else out
 
 
