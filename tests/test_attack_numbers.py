@@ -83,7 +83,8 @@ def test_decompose_of_anything_but_a_table_or_panel_is_an_option_error(bad):
 def test_the_hint_for_a_dict_of_tables_works():
     """The error's advice, a Panel over the dict, gives one WWZ result per year."""
     tables = {2001: random_table(3, 2, seed=1), 2002: random_table(3, 2, seed=2)}
-    with pytest.raises(gd.OptionError, match=r"for a dict of tables: gd.Panel\(years, tables.get, source\)"):
+    hint = r"for a dict of tables: gd.Panel\(years, tables.get, source\)"
+    with pytest.raises(gd.OptionError, match=hint):
         gd.decompose(tables, "wwz")
     got = gd.decompose(gd.Panel(list(tables), tables.get, "random"), "wwz")
     for y, t in tables.items():  # gross exports by hand: Z and Y rows to other countries
