@@ -65,7 +65,17 @@ def _apply() -> None:
     # the caller's counts while a factorisation runs or outside every block; 1 otherwise
     serial = _open["serial"] and not _open["factors"]
     for c, n in zip(_libs(), _allowed):
+        # threadpoolctl (3.6+) lets only the thread that first set OpenBLAS's count
+        # set it again (others are ignored without a word: a decompose in a worker
+        # thread ran its methods on every BLAS thread) until that thread clears it;
+        # the lock above serialises the library's settings, so it takes control
+        # for each and hands it back
+        clear = getattr(c, "clear_controlling_thread", None)
+        if clear:
+            clear(force=True)
         c.set_num_threads(1 if serial else n)
+        if clear:
+            clear()
 
 
 def _libs():
