@@ -9,7 +9,10 @@ with every BLAS thread the caller allows, and the methods
 around them with BLAS on one thread, leaving the cores to numba's kernels,
 unless the table is large enough for its matrix products to gain from BLAS
 threads (``SERIAL_BLAS_BELOW``). Nothing here changes a result: only which threads do
-the arithmetic.
+the arithmetic. One exception: the count is one per process, so when calls run
+at once in several Python threads, one call's factorisation lifts it for the
+others' methods meanwhile, whose terms may then differ in the last bits (about
+1e-16 relative measured, WWZ on GN = 600) from the same call run alone.
 """
 
 from __future__ import annotations
