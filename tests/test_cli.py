@@ -69,8 +69,13 @@ def test_no_data_is_an_error_and_the_demo_needs_demo(tmp_path, monkeypatch, caps
     monkeypatch.setenv("GVCDECOMP_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setenv("GVCDECOMP_OFFLINE", "1")
+    monkeypatch.delenv("GVCDECOMP_MIRROR", raising=False)  # the publisher's address, not a mirror's
     assert main(["reproduce"]) == 2
     one_error_line(capsys, "DataNotFoundError", "wiot_2011.RData", "GVCDECOMP_OFFLINE=1", "bquast/wiod")
+    monkeypatch.setenv("GVCDECOMP_MIRROR", "http://127.0.0.1:9/")  # set but unused while offline
+    assert main(["reproduce"]) == 2
+    err = one_error_line(capsys, "drop GVCDECOMP_OFFLINE=1 to fetch it from GVCDECOMP_MIRROR")
+    assert "and set GVCDECOMP_MIRROR" not in err
     assert main(["reproduce", "--demo"]) == 0
     out = capsys.readouterr().out
     assert "made-up" in out and "AAA" in out

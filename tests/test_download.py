@@ -283,7 +283,7 @@ def test_offline_says_what_to_fetch_and_where(mirror, monkeypatch, how):
     assert f"downloads are off ({why}). Get {mirror.url}/wiod2013/wiot_2011.RData, then " in msg
     assert f"in {cache_dir() / 'wiod2013'}, and" in msg and "\n" not in msg  # where it looked
     # a mirror is read only once downloads are allowed again
-    assert msg.endswith(f"; or drop {why} and set GVCDECOMP_MIRROR to a copy of the data")
+    assert msg.endswith(f"; or drop {why} to fetch it from GVCDECOMP_MIRROR")  # the mirror is set
     assert mirror.requests == [] and folder_names("wiod2013") == []
 
 

@@ -153,10 +153,12 @@ def find_or_fetch(
             raise  # an explicit path is never replaced by a download
         if not download or offline():
             why = "download=False" if not download else _offline_setting()
+            mirror = (f"drop {why} to fetch it from {MIRROR_VAR}" if os.environ.get(MIRROR_VAR, "").strip()
+                      else f"drop {why} and set {MIRROR_VAR} to a copy of the data")  # fmt: skip
             raise DataNotFoundError(
                 f"{not_found(source, patterns, search_dirs(source))}, and downloads are off "
                 f"({why}). Get {source_url(source, filename, item.url)}, then "
-                + _by_hand(source, f"drop {why} and set")
+                + _by_hand(source, mirror)
             ) from None
     try:
         return fetch(source, filename, item.url, item.sha256, size=item.size)
@@ -169,17 +171,16 @@ def find_or_fetch(
                 f"${DATA_DIR_VAR}/{source}/"
             ) from e
         raise DataNotFoundError(
-            f"{e}. Without a network, get {filename} elsewhere, then " + _by_hand(source, "set")
+            f"{e}. Without a network, get {filename} elsewhere, then "
+            + _by_hand(source, f"set {MIRROR_VAR} to a copy of the data")
         ) from e
 
 
 def _by_hand(source: str, mirror: str) -> str:
     """The three ways to provide a missing file, as the caller writes them: its folder
-    (``path=`` in Python, ``--path`` on the command line), the data folder, a mirror."""
-    return (
-        f"pass its folder as {path_option()} or put it in ${DATA_DIR_VAR}/{source}/; "
-        f"or {mirror} {MIRROR_VAR} to a copy of the data"
-    )
+    (``path=`` in Python, ``--path`` on the command line), the data folder, ``mirror``
+    (what to do about the mirror)."""
+    return f"pass its folder as {path_option()} or put it in ${DATA_DIR_VAR}/{source}/; or {mirror}"
 
 
 def fetch(
