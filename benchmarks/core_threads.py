@@ -4,8 +4,9 @@ Measures whether choosing the BLAS thread count from the machine's state when
 the factorisation starts (runnable threads of other processes, from
 /proc/loadavg, against the usable cores) keeps the second core's gain on an
 idle machine and avoids the loss on a busy one, where OpenBLAS's worker
-threads wait for a core that another process holds. Nothing in the library
-uses the rule yet: this script is the evidence for or against it.
+threads wait for a core that another process holds. The library does not use
+the rule: OpenBLAS's LU differs in the last bits with the thread count, and a
+result must not depend on the machine's load (docs/numerics.md, "Threads").
 
     python benchmarks/core_threads.py [--rounds 7] [--busy K]
 
