@@ -39,6 +39,10 @@ def map_years(panel, specs: dict, client, progress: bool, desc: str) -> list:
         ) from None
     own = client == "local"
     if own:
+        # dask sets OMP/MKL/OPENBLAS_NUM_THREADS=1 in this process's environment for its
+        # workers and leaves them: every later subprocess of the user's would start its
+        # BLAS on one thread
+        saved = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
         cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True)
         client = Client(cluster)
     elif not isinstance(client, Client):
@@ -52,6 +56,9 @@ def map_years(panel, specs: dict, client, progress: bool, desc: str) -> list:
         if own:
             client.close()
             cluster.close()
+            for k in [k for k in os.environ if k.endswith("_NUM_THREADS")]:
+                del os.environ[k]
+            os.environ.update(saved)
     # as in this process: one summary of the years' balance findings after the bar (a
     # year summarised is not warned again when loaded here), then each other warning once
     with panel.collecting():

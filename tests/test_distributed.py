@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 import gvcdecomp as gd
@@ -6,6 +8,21 @@ distributed = pytest.importorskip("distributed")
 
 
 METHODS = ["wwz", "kww", ("bm", {"approach": "sink", "perspective": "bilateral"}), "leontief"]
+
+
+def thread_env():
+    return {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
+
+
+@pytest.fixture(autouse=True)
+def keep_thread_env():
+    """A LocalCluster made here sets OMP/OPENBLAS_NUM_THREADS=1 in os.environ for good:
+    put them back so that later tests' subprocesses start as before."""
+    saved = thread_env()
+    yield
+    for k in thread_env():
+        del os.environ[k]
+    os.environ.update(saved)
 
 
 def test_dask_panel_equals_in_process(wiod2013_dir):
@@ -33,3 +50,11 @@ def test_bad_client():
     panel = gd.Panel([2000], lambda y: gd.tiny_table(), "tiny")
     with pytest.raises(gd.OptionError, match="client"):
         gd.decompose(panel, "wwz", client="somewhere")
+
+
+def test_local_client_leaves_the_environment_as_it_was(wiod2013_dir):
+    before = thread_env()
+    panel = gd.load_wiod2013([2010, 2011], path=wiod2013_dir)
+    r = gd.decompose(panel, "kww", client="local", progress=False)
+    assert list(r.year.values) == [2010, 2011]
+    assert thread_env() == before  # dask had set OMP/MKL/OPENBLAS_NUM_THREADS=1 here

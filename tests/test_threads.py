@@ -1,5 +1,7 @@
 """Thread coordination: BLAS limited to one thread where the methods run, restored after."""
 
+import os
+
 import numpy as np
 import scipy.linalg  # noqa: F401  (loaded, as the library loads it, before counting threads)
 import xarray as xr
@@ -124,7 +126,10 @@ assert max(before) > 1, before
 assert seen == [[1] * len(before), before], (seen, before)
 assert n() == before, (n(), before)
 """
-    subprocess.run([sys.executable, "-c", code], check=True)
+    # dask's workers (tests/test_distributed.py) leave OMP_NUM_THREADS=1 etc. in the
+    # environment, which would start the subprocess's BLAS on one thread
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 
 def test_an_exception_inside_the_blocks_restores_the_setting():

@@ -73,6 +73,7 @@ def test_unknown_year(year):
 def test_missing_files_say_what_and_where(tmp_path, monkeypatch):
     monkeypatch.setenv("GVCDECOMP_DATA_DIR", str(tmp_path / "nowhere"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("GVCDECOMP_MIRROR", raising=False)  # the publisher's address, not a mirror's
     with pytest.raises(gd.DataNotFoundError) as e:
         gd.load_wiod2013(2011)
     msg = str(e.value)
