@@ -14,7 +14,7 @@ from ..errors import OptionError
 from ..panel import Panel
 from ..table import IOTable
 from ..years import concat_years
-from . import bm, kww, leontief, wwz
+from . import _filters, bm, kww, leontief, wwz
 
 METHODS = {"wwz": wwz.wwz, "kww": kww.kww, "bm": bm.bm, "leontief": leontief.leontief}
 
@@ -132,8 +132,23 @@ def method_specs(method, options: dict) -> dict:
             raise OptionError(f"method {label!r} is asked for twice with the same options")
         opts = {**options, **own}
         _check_options(METHODS[name], opts)
-        specs[label] = (METHODS[name], opts)
+        specs[label] = (METHODS[name], _check_filters(name, label, opts))
     return specs
+
+
+def _check_filters(name: str, label: str, options: dict) -> dict:
+    """``options`` with each filter as a list of codes, checked against the
+    dimensions of the method's result where the options tell them."""
+    from ..vocabulary import canonical_options
+
+    rest, filters = _filters.split(options)
+    if not filters:
+        return rest
+    filters = {k: _filters.as_list(k, v) for k, v in filters.items()}
+    dims = _filters.dims_of(name, canonical_options(rest))
+    if dims is not None:
+        _filters.check_dims(label, filters, dims)
+    return {**rest, **filters}
 
 
 def _tag(options: dict) -> str:
@@ -145,9 +160,10 @@ def _tag(options: dict) -> str:
 
 def _check_options(fn, options: dict) -> None:
     params = inspect.signature(fn).parameters
-    unknown = set(options) - set(params) - {"table"}
+    unknown = set(options) - set(params) - {"table", *_filters.FILTERS}
     if unknown:
-        accepted = [p for p in params if p != "table"]
+        accepted = [p for p in params if p not in ("table", *_filters.FILTERS)]
+        accepted += _filters.FILTERS
         raise OptionError(
             f"{fn.__name__}: unknown option(s) {', '.join(sorted(unknown))}; "
             f"accepted: {', '.join(accepted) or 'none'}"
@@ -157,25 +173,61 @@ def _check_options(fn, options: dict) -> None:
 def run_all(table, specs: dict) -> dict:
     """``{label: fn(table, **options)}`` for every spec of :func:`method_specs`.
 
-    The Leontief core is computed once, with every BLAS thread (a large LU gains
-    from them); the methods then run with the thread setting of
+    The filters' codes are checked against the table before anything is
+    computed. The Leontief core is computed once, with every BLAS thread (a
+    large LU gains from them); the methods then run with the thread setting of
     :func:`gvcdecomp.threads.for_methods`.
     """
+    ready = {label: _prepare(fn, table, opts) for label, (fn, opts) in specs.items()}
     table.core
     with threads.for_methods(table.n):
-        return {label: run(fn, table, opts) for label, (fn, opts) in specs.items()}
+        return {label: _compute(label, specs[label][0], table, *ready[label]) for label in specs}
 
 
 def run(fn, table, options: dict) -> xr.Dataset:
-    """``fn(table, **options)``, with the table's default groups unless overridden."""
+    """``fn(table, **options)``, with the table's default groups unless overridden
+    and the filters applied (see :func:`decompose`)."""
+    return _compute(fn.__name__, fn, table, *_prepare(fn, table, options))
+
+
+def _prepare(fn, table, options: dict) -> tuple[dict, dict, dict]:
+    """The method's options (groups resolved, the table's default groups), the
+    filters it computes itself and those selected afterwards, codes checked."""
+    from ..core import partition
     from ..groups import resolve
-    from ..vocabulary import canonical_options, describe
+    from ..vocabulary import canonical_options
 
     _check_options(fn, options)
     params = inspect.signature(fn).parameters
     options = canonical_options(options)  # R decompr / Stata icio spellings
+    options, filters = _filters.split(options)
     if "groups" in options:  # names such as "EU27" -> the table's codes
         options["groups"] = resolve(options["groups"], table)
     if table.default_groups and "groups" not in options and "groups" in params:
         options = {**options, "groups": table.default_groups}
-    return describe(fn(table, **options))
+    if not filters:
+        return options, {}, {}
+    regions = partition(table.countries, options.get("groups"))[1]
+    for name, value in filters.items():
+        value = filters[name] = _filters.as_list(name, value)
+        if name == "sector":
+            _filters.check_known(name, value, table.sectors, "sector")
+        else:
+            what = "country or group" if options.get("groups") else "country"
+            _filters.check_known(name, value, regions, what)
+    native = {k: v for k, v in filters.items() if k in params}
+    return options, native, {k: v for k, v in filters.items() if k not in params}
+
+
+def _compute(label: str, fn, table, options: dict, native: dict, post: dict) -> xr.Dataset:
+    from ..vocabulary import describe
+
+    ds = fn(table, **options, **native)
+    if native or post:
+        dims = _filters.check_dims(label, post, tuple(ds.dims))
+        ds = ds.sel({dims[k]: v for k, v in post.items()})
+        for k, v in {**native, **post}.items():
+            ds.attrs[f"option_{k}"] = str(v)
+        if "gap_world" in ds.attrs:  # the total over what is kept, as the method does
+            ds.attrs["gap_world"] = float(ds["gap"].values.sum())
+    return describe(ds)

@@ -9,7 +9,8 @@ import numpy as np
 import xarray as xr
 
 from ..table import BalanceWarning, caller_stacklevel
-from ._result import bilateral_dataset
+from . import _filters
+from ._result import result_dataset
 
 REFERENCE = (
     "Wang, Z., Wei, S.-J. and Zhu, K. (2013), Quantifying international production "
@@ -38,7 +39,7 @@ GROUPS = {
 }
 
 
-def wwz(table, groups=None) -> xr.Dataset:
+def wwz(table, groups=None, exporter=None, sector=None) -> xr.Dataset:
     r"""Wang–Wei–Zhu decomposition of gross exports into 16 value-added terms.
 
     For exporter s, exporting sector i and importer r != s, with ``#`` the
@@ -90,29 +91,44 @@ def wwz(table, groups=None) -> xr.Dataset:
         among members is domestic (s and r above are then regions, and the
         group's blocks ``A^{ss}``, ``L^{ss}``, ``B^{ss}`` span all its members).
         Exporting sectors of a group add up its members' same industry.
+    exporter, sector : list of str, optional
+        Compute only these exporters (regions) and exporting sectors, in this
+        order (``decompose``'s filters): the kernel runs over their rows only,
+        and the solves take their final-demand columns only (the blocks
+        ``B^{rr}`` are then products from solves when that is cheaper than the
+        diagonal blocks). Equal to the full result's selection up to round-off.
 
     Notes
     -----
     Neither B nor A is formed: products with B are solves with the LU factors
     of the table's core, ``B^{rr}`` and ``V^t B^{t·}`` come from them (see
     :class:`~gvcdecomp.core.Engine`), and every ``A^{sr} w`` product runs in a
-    numba kernel over the rows of Z, scaled by ``1/x``.
+    numba kernel over the rows of Z, scaled by ``1/x`` (the exported rows only
+    with ``exporter``/``sector``).
     """
     c = table.core
     R = c.regions(groups)
-    n, owner, rows = c.n, R.owner, np.arange(c.n)
-    Ysr = R.columns(table.Yc)  # Y^{ts}: final demand by destination region (Yc, then Ysr)
+    cells = _filters.Cells(R, table.sectors, exporter, sector)
+    if cells.everything:  # the full table: no copies of the (GN, G') arrays
+        rows, take = np.arange(c.n), (lambda a: a)
+    else:
+        rows, take = cells.rows, (lambda a: a[cells.rows])
+    owner = R.owner[rows]  # region of each exported row
+    at = np.arange(rows.size)
+    Yc = R.columns(table.Yc)  # Y^{ts}: final demand by destination region
     E = R.exports(table)
-    AW = _products(table, R, Ysr, E)  # (GN, G', K), each AW[..., k] one contiguous block
+    AW = _products(table, R, Yc, E, cells)  # (rows, G', K), each AW[..., k] one contiguous block
+    Ysr = take(Yc)  # rows' final sales by destination region (Yc itself for every row)
+    del Yc
 
     vsbss = R.vb[owner, rows][:, None]  # V^s B^{ss}
-    vslss = np.empty(n)  # V^s L^{ss}
-    for L, r in zip(R.L_local, R.rows):
-        vslss[r] = c.v[r] @ L
-    vslss = vslss[:, None]
-    vrbrs = R.vb.T  # [i, r]: V^r B^{rs}
-    vo = (R.vb.sum(axis=0)[:, None] - vsbss) - vrbrs  # Σ_{t≠s,r} V^t B^{ts}
-    Ysr[rows, owner] = 0.0
+    vslss = np.empty(c.n)  # V^s L^{ss}, for the exporting regions
+    for s in cells.S:
+        vslss[R.rows[s]] = c.v[R.rows[s]] @ R.L_local[s]
+    vslss = vslss[rows][:, None]
+    vrbrs = take(R.vb.T)  # [i, r]: V^r B^{rs}
+    vo = (R.vb.sum(axis=0)[rows, None] - vsbss) - vrbrs  # Σ_{t≠s,r} V^t B^{ts}
+    Ysr[at, owner] = 0.0
 
     def into(w, k):  # w * AW[..., k], in AW's memory: the terms are views of AW
         return np.multiply(w, AW[..., k], out=AW[..., k])
@@ -138,11 +154,20 @@ def wwz(table, groups=None) -> xr.Dataset:
     }
     del AW, Ysr, vo
     for a in terms.values():  # a region's sales to itself are not exports
-        a[rows, owner] = 0.0
-    terms["gexp"] = E
-    terms = {k: R.by_region_sector(a) for k, a in terms.items()}
+        a[at, owner] = 0.0
+    terms["gexp"] = take(E)
+    cell = R.by_region_sector if cells.everything else cells.by_cell
+    terms = {k: cell(a) for k, a in terms.items()}
     terms["gap"] = terms["gexp"] - sum(terms[k] for k in TERMS)
-    ds = bilateral_dataset(table, terms, R.names, method="wwz", reference=REFERENCE, groups=groups)
+    coords = {
+        "exporter": [R.names[s] for s in cells.S],
+        "sector": [table.sectors[q] for q in cells.Q],
+        "importer": list(R.names),
+    }
+    ds = result_dataset(
+        table, terms, ("exporter", "sector", "importer"), coords, method="wwz",
+        reference=REFERENCE, groups=groups,
+    )  # fmt: skip
     return with_gap(ds, ("sector", "importer"))
 
 
@@ -150,9 +175,10 @@ def wwz(table, groups=None) -> xr.Dataset:
 _K = 11
 
 
-def _products(table, R, Yc, E):
-    """``A^{sr} W_k`` for the K = 11 vectors W_k of the terms: (GN, G', K), laid
-    out as K contiguous (GN, G') blocks so that the terms can be formed in place.
+def _products(table, R, Yc, E, cells):
+    """``A^{sr} W_k`` for the K = 11 vectors W_k of the terms, for the rows of
+    ``cells`` (exporters s): (rows, G', K), laid out as K contiguous (rows, G')
+    blocks so that the terms can be formed in place.
 
     A function of its own so that its (GN, G') and (G', GN, K) temporaries are
     freed before the terms are formed; each is freed as soon as W holds what it
@@ -160,29 +186,40 @@ def _products(table, R, Yc, E):
     """
     c = table.core
     G, n, owner, rows = R.G, c.n, R.owner, np.arange(c.n)
+    S, k = cells.S, cells.S.size
     ydom = Yc[rows, owner]  # Y^{tt}
     yall = Yc.sum(axis=1)  # Y^{t*}
     yexp = yall - ydom  # final exports Σ_{u≠t} Y^{tu}
     E_tot = E.sum(axis=1)  # E^{r*}
 
-    # W[s, j, k]: entry j (a row of region r) of the vector that A^{sr} multiplies
-    # in term k for the pair (s, r).
-    BdY = R.diag_times(Yc)  # B^{rr} Y^{rs} (the blocks' solves before W exists)
-    W = np.empty((G, n, _K))
+    # W[p, j, k]: entry j (a row of region r) of the vector that A^{sr} multiplies
+    # in term k for the pair (s = S[p], r).
+    if k == G:  # every exporter: B^{rr} Y^{rs} for all s (the blocks' solves before W exists)
+        BdY = R.diag_times(Yc)
+        BdYdom, BdYall = BdY[rows, owner], BdY.sum(axis=1)  # B^{rr} Y^{rr}, B^{rr} Y^{r*}
+        BdY = BdY[:, S]  # in the order asked
+    else:
+        BdY, BdYdom, BdYall = np.split(_diag_times(R, np.hstack([Yc[:, S], ydom[:, None], yall[:, None]])), [k, k + 1], axis=1)
+        BdYdom, BdYall = BdYdom[:, 0], BdYall[:, 0]
+    W = np.empty((k, n, _K))
     W[..., 8] = table.x  # DDC_INT: A^{sr} X^r with the table's gross output
     W[..., 9] = R.local_times(ydom)  # *_INT: L^{rr} Y^{rr}
     W[..., 10] = R.local_times(E_tot)  # *DC: L^{rr} E^{r*}
-    BdYdom = BdY[rows, owner]  # B^{rr} Y^{rr}
-    BdYall = BdY.sum(axis=1)  # B^{rr} Y^{r*}
     W[..., 0] = BdYdom  # DVA_INT
     W[..., 2] = BdYall - BdYdom - BdY.T  # DVA_INTrexF
     W[..., 5] = BdY.T  # RDV_FIN
-    # Σ_t B^{rt} Y^{ts}, B^{rs} Y^{ss} and B^{rs} Σ_{t≠s} Y^{st}: one solve, 3G' columns
-    BY, P_dom, P_exp = np.split(
-        c.solve(np.hstack([Yc, R.indicator(ydom).T, R.indicator(yexp).T])), 3, axis=1
-    )
-    B_ydom = P_dom.sum(axis=1)  # Σ_t B^{rt} Y^{tt}
-    BYall = BY.sum(axis=1)  # Σ_t B^{rt} Y^{t*}: x only when x is the row sums
+    # Σ_t B^{rt} Y^{ts}, B^{rs} Y^{ss} and B^{rs} Σ_{t≠s} Y^{st}: one solve, 3k columns
+    # (and B Y^{t*}, B Y^{tt} when not every s is among them)
+    rhs = [Yc[:, S], R.indicator(ydom).T[:, S], R.indicator(yexp).T[:, S]]
+    if k == G:  # (the sums in the order asked: up to round-off, the same)
+        BY, P_dom, P_exp = np.split(c.solve(np.hstack(rhs)), 3, axis=1)
+        B_ydom, BYall = P_dom.sum(axis=1), BY.sum(axis=1)
+    else:
+        BY, P_dom, P_exp, B_ydom, BYall = np.split(
+            c.solve(np.hstack([*rhs, ydom[:, None], yall[:, None]])), [k, 2 * k, 3 * k, 3 * k + 1], axis=1
+        )
+        B_ydom, BYall = B_ydom[:, 0], BYall[:, 0]
+    # B_ydom = Σ_t B^{rt} Y^{tt}; BYall = Σ_t B^{rt} Y^{t*}: x only when x is the row sums
     W[..., 1] = (B_ydom - BdYdom) - P_dom.T  # DVA_INTrexI1
     # DVA_INTrexI2: (BYall - B_ydom - BdYall + BdYdom) - P_exp.T - BY.T + BdY.T + P_dom.T
     W[..., 3] = W[..., 5] + P_dom.T - P_exp.T - BY.T + (BYall - B_ydom - BdYall + BdYdom)
@@ -190,7 +227,29 @@ def _products(table, R, Yc, E):
     W[..., 6] = BY.T - BdY.T - P_dom.T  # RDV_FIN2
     W[..., 7] = P_exp.T  # DDC_FIN
     del BY, P_dom, P_exp, BdY
-    return pair_products(c.engine, W, owner, G)
+    if cells.everything:
+        return pair_products(c.engine, W, owner, G)
+    return pair_products(c.engine, W, owner, G, cells.rows, cells.slot)
+
+
+def _diag_times(R, w: np.ndarray) -> np.ndarray:
+    """``B^{rr} w_r`` for every region r, w of shape (GN, m).
+
+    From the diagonal blocks when they are cached or cheaper; otherwise from one
+    solve with G' m right-hand sides (w's entries of each region, zero
+    elsewhere): 2 n² G' m flops against the blocks' (2/3) n³.
+    """
+    n, m = w.shape
+    if "Bd" in R.__dict__ or 3 * R.G * m >= n:
+        return R.diag_times(w)
+    X = np.zeros((n, R.G * m))
+    for g, r in enumerate(R.rows):
+        X[r, g * m : (g + 1) * m] = w[r]
+    X = R.engine.solve(X)
+    out = np.empty((n, m))
+    for g, r in enumerate(R.rows):
+        out[r] = X[r, g * m : (g + 1) * m]
+    return out
 
 
 def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
@@ -216,24 +275,30 @@ def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
     return ds
 
 
-def pair_products(engine, W, owner, G):
-    """``out[i, r, k] = Σ_{j in r} A_ij W[owner[i], j, k]`` for r != owner[i]: (GN, G', K).
+def pair_products(engine, W, owner, G, rows=None, slot=None):
+    """``out[t, r, k] = Σ_{j in r} A_ij W[slot[t], j, k]`` for row i = rows[t] and
+    r != owner[i]: (len(rows), G', K). By default every row, ``slot = owner``.
 
     A's entries are read as ``Z_ij / x_j`` from the core's engine (the same
     bits as the dense A), so no GN x GN array is formed. Each ``out[..., k]`` is
-    a contiguous (GN, G') block (``out`` is a view of a (K, GN, G') array), so
+    a contiguous (rows, G') block (``out`` is a view of a (K, rows, G') array), so
     that results can be formed in place in it; one layout, one compiled kernel.
     """
-    out = np.empty((W.shape[2], engine.n, G)).transpose(1, 2, 0)
-    _scaled_pair_products(engine.Z, engine.inv_x, W, owner, G, out)
+    if rows is None:
+        rows, slot = np.arange(engine.n), owner
+    rows, slot = np.asarray(rows, dtype=np.int64), np.asarray(slot, dtype=np.int64)
+    out = np.empty((W.shape[2], rows.size, G)).transpose(1, 2, 0)
+    _scaled_pair_products(engine.Z, engine.inv_x, W, np.asarray(owner, dtype=np.int64), rows, slot, G, out)
     return out
 
 
 @numba.njit(parallel=True, cache=True)
-def _scaled_pair_products(Z, scale, W, owner, G, out):
-    """out[i, r, k] = Σ_{j in r} Z[i, j] scale[j] W[owner[i], j, k] for r != owner[i], else 0."""
+def _scaled_pair_products(Z, scale, W, owner, rows, slot, G, out):
+    """out[t, r, k] = Σ_{j in r} Z[i, j] scale[j] W[slot[t], j, k], i = rows[t], for
+    r != owner[i], else 0."""
     n, K = Z.shape[0], W.shape[2]
-    for i in numba.prange(n):
+    for t in numba.prange(rows.size):
+        i, w = rows[t], slot[t]
         s = owner[i]
         acc = np.zeros((G, K))  # row i's sums, written once to out (of any layout)
         for j in range(n):
@@ -242,8 +307,8 @@ def _scaled_pair_products(Z, scale, W, owner, G, out):
             if r == s or a == 0.0:
                 continue
             for k in range(K):
-                acc[r, k] += a * W[s, j, k]
-        out[i] = acc
+                acc[r, k] += a * W[w, j, k]
+        out[t] = acc
 
 
 def summarize(ds: xr.Dataset) -> xr.Dataset:
