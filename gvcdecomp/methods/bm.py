@@ -97,6 +97,23 @@ def bm(
       (Y_{sr,i} + A_{sr,i} (B^{\Ω} Y^{\Ω}_{·r})_r)``, value added of s absorbed by
       the direct importer r (as ``VAXIM`` in the R package exvatools).
 
+    World perspective (``perspective="world"``, BM 2019's corrected KWW; icio
+    ``perspective(world)``; sink approach and level ``"exporter"`` only): an item
+    of foreign value added is counted once in the exports of the whole world,
+    the last time a country other than its origin exports it; domestic terms
+    as under perspective ``"exporter"``. By exporter s, with ``E_s*``, ``Y_s* =
+    Σ_{r≠s} Y_sr`` its gross and final-goods exports:
+
+    - ``dva = V_s L_ss E_s*``, ``ref = V_s L_ss Σ_{r≠s} A_sr x^{(s)}_r``,
+      ``vax = dva - ref``, ``ddc = dc - dva``;
+    - ``fva = Σ_{t≠s} V_t B_ts (Y_s* + Σ_{r≠s} A_sr L_rr Y_rr) + Σ_{t≠s} V_t B_ts
+      A_st L_tt (Y_t* + Σ_{k≠t} A_tk L_kk Y_kk)`` (BM 2019, eq. 54, as cited by
+      R decompr), ``fdc = fc - fva``;
+
+    so ``dva``, ``vax``, ``ref``, ``ddc`` are KWW terms 1–5, 1–3, 4–5 and 6, the
+    first part of ``fva`` is KWW's FVA_FIN + FVA_INT and ``fva`` ≥ KWW's FVA,
+    ``fdc`` ≤ KWW's FDC. See :func:`_world`.
+
     Identities (to round-off): ``gexp = dc + fc``, ``dc = dva + ddc``,
     ``fc = fva + fdc``, ``dva = vax + ref``, ``gvc = gvcb + gvcf = gexp - davax``.
     Under perspective ``"exporter"`` every term adds up over sectors and
@@ -119,9 +136,9 @@ def bm(
     ----------
     table : IOTable
     approach : {"source", "sink"}
-    perspective : {"exporter", "sector", "bilateral", "sectoral-bilateral"}
+    perspective : {"exporter", "sector", "bilateral", "sectoral-bilateral", "world"}
     level : str, optional
-        One of ``LEVELS[perspective]``.
+        One of ``LEVELS[perspective]``; for ``"world"``, ``"exporter"``.
     groups : dict, optional
         Regions treated as one exporter, e.g. ``{"EU": [...members]}``, as in
         :func:`~gvcdecomp.methods.wwz.wwz`: s and r above are then regions,
@@ -140,7 +157,8 @@ def bm(
         are zero.
 
     Raises :class:`~gvcdecomp.errors.OptionError` for an unknown approach,
-    perspective or level, or a level coarser than the perspective.
+    perspective or level, a level coarser than the perspective, or perspective
+    ``"world"`` with approach ``"source"`` or a level other than ``"exporter"``.
 
     Extraction inverses are never formed: ``B^{\Ω}_{·s} = B_{·s} (I + A_Ω B_{·s})^{-1}``
     (Woodbury), so each perimeter costs one m x m solve for an exporter of m rows
