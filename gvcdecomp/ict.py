@@ -39,7 +39,7 @@ from .errors import OptionError, UnknownLabelError
 from .groups import resolve
 from .methods.wwz import GROUPS as WWZ_GROUPS
 from .methods.wwz import TERMS as WWZ_TERMS
-from .vocabulary import describe, lookup
+from .vocabulary import describe, lookup, not_additive_over
 from .years import concat_years, is_years
 
 MANUFACTURING, SERVICES, ICT = "ICT manufacturing", "ICT services", "ICT"
@@ -314,7 +314,11 @@ def ict_slice(
     denominator; anything else (an index such as ``kpww_position`` or
     ``RCA_VA``, a variable not in the glossary, a ratio whose numerator or
     denominator is not in ``obj``) is dropped and named in the ``dropped``
-    attribute with the reason. No ratio is ever summed. Variables without a
+    attribute with the reason. So are the Borin–Mancini terms counted once per
+    perimeter when the perspective (``"sector"``, ``"sectoral-bilateral"``)
+    makes each industry its own perimeter: the sum of the industries' ``dva``
+    is not the group's (only ``gexp``, ``dc`` and ``fc`` are kept; decompose
+    with ``perspective="exporter"`` for all terms). No ratio is ever summed. Variables without a
     ``sector`` dimension are dropped too, and named there.
 
     Parameters
@@ -452,6 +456,8 @@ def _classify(ds: xr.Dataset):
     ({name: (numerators, denominators)}), dropped ({name: reason}) and flows."""
     method = ds.attrs.get("method")
     ratios, dropped, flows = {}, {}, []
+    # terms of a perspective whose perimeters split sectors (Borin–Mancini "sector")
+    split = {n: why for n in ds.data_vars if (why := not_additive_over(str(n), ds.attrs, "sector"))}
     for name in ds.data_vars:
         if "sector" not in ds[name].dims:
             dropped[name] = "no sector dimension to slice"
@@ -464,10 +470,16 @@ def _classify(ds: xr.Dataset):
             absent = [p for p in parts if p not in ds or "sector" not in ds[p].dims]
             if absent:
                 dropped[name] = f"a ratio whose {', '.join(absent)} is not in the input"
+            elif split.keys() & set(parts):
+                dropped[name] = f"a ratio of {', '.join(sorted(split.keys() & set(parts)))}, " + (
+                    "which do not add up over sectors"
+                )
             else:
                 ratios[name] = var.ratio
         elif not var.additive:
             dropped[name] = f"{var.units}, not additive: {var.formula}"
+        elif name in split:
+            dropped[name] = split[name]
         else:
             flows.append(name)
     needed = {p for r in ratios.values() for side in r for p in side}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import xarray as xr
@@ -382,6 +383,35 @@ def lookup(name: str, method: str | None = None) -> Var | None:
     """The registry entry of ``name`` as returned by ``method`` (None if unknown)."""
     own = VARIABLES.get(method, {})
     return own.get(name) or VARIABLES[None].get(name)
+
+
+#: Borin–Mancini perspectives -> the dimensions their perimeters split. A term other
+#: than gexp, dc and fc is counted once within a perimeter, so its sum over perimeters
+#: is not the term of their union (methods/bm.py): it may not be summed over these.
+BM_PERIMETER_DIMS = {
+    "exporter": (),
+    "sector": ("sector",),
+    "bilateral": ("importer",),
+    "sectoral-bilateral": ("sector", "importer"),
+}
+BM_ANY_PERSPECTIVE = ("gexp", "dc", "fc")
+
+
+def not_additive_over(name: str, attrs: Mapping, dim: str) -> str | None:
+    """Why variable ``name`` of a result with ``attrs`` may not be summed over ``dim``
+    though the glossary calls it additive (None when it may): a Borin–Mancini term
+    counted once per perimeter, when ``dim`` splits the perimeters of the result's
+    ``option_perspective``."""
+    if attrs.get("method") != "bm" or name in BM_ANY_PERSPECTIVE:
+        return None
+    perspective = str(attrs.get("option_perspective", "exporter"))
+    if dim not in BM_PERIMETER_DIMS.get(perspective, ()):
+        return None
+    return (
+        f'counted once per perimeter of perspective "{perspective}", which splits '
+        f"{dim}s: its sum over {dim}s is not the term of their union (only "
+        f"{', '.join(BM_ANY_PERSPECTIVE)} add up; decompose with perspective=\"exporter\")"
+    )
 
 
 #: method -> {former name: current name}: a result saved before a rename (gd.load_result)
