@@ -91,7 +91,7 @@ def test_diag_blocks_of_any_row_sets_under_heavy_pivoting(seed):
     rng = np.random.default_rng(seed)
     n = 50
     Z, x = rng.uniform(0, 1, (n, n)), rng.uniform(5, 40, n)
-    e = Engine(Z, x, "test")
+    e = Engine(Z, x, "test", list(np.arange(n).reshape(5, 10)))
     assert e.pivoted
     B = np.linalg.inv(np.eye(n) - Z / x)
     order = rng.permutation(n)
@@ -99,6 +99,25 @@ def test_diag_blocks_of_any_row_sets_under_heavy_pivoting(seed):
     for S, block in zip(sets, e.diag_blocks(sets), strict=True):
         close(block, B[np.ix_(S, S)])
     close(e.solve(np.eye(n)), B)
+
+
+@pytest.mark.parametrize("make", TABLES)
+def test_dense_B_holds_the_diagonal_blocks_bit_for_bit(make):
+    # B is solved in the country batches of diag_blocks: its country blocks are the
+    # blocks' very bits (so a method's result does not depend on whether another
+    # method built B first), and diag_blocks then slices them from B
+    t = make()
+    e = t.core.engine
+    countries, groups = t.core.regions().rows, t.core.regions({"P": ["C1", "C0"]}).rows
+    before, grouped = e.diag_blocks(countries), e.diag_blocks(groups)
+    B = e.B
+    close(B, dense(t)[2])
+    for S, block in zip(countries, before, strict=True):
+        np.testing.assert_array_equal(B[np.ix_(S, S)], block)
+    for old, new in zip(before, e.diag_blocks(countries), strict=True):
+        np.testing.assert_array_equal(new, old)
+    for old, new in zip(grouped, e.diag_blocks(groups), strict=True):  # solved, not sliced
+        np.testing.assert_array_equal(new, old)
 
 
 @pytest.mark.parametrize("groups", [None, {"P": ["C3", "C0"], "Q": ["C1"]}], ids=["countries", "groups"])
