@@ -61,6 +61,39 @@ def decompose(
         domestic). Methods that take ``groups=`` get the table's
         ``default_groups`` (e.g. ICIO's China/Mexico splits merged) unless
         ``groups`` is given; ``groups=None`` keeps every country separate.
+    exporter, importer, sector : str or list of str, optional
+        Keep only these exporters, importers or exporting sectors, in the order
+        given (as Stata icio's ``exporter()`` and ``importer()``): the result
+        equals the unfiltered result's ``.sel(exporter=[...], ...)``, a single
+        code keeping its dimension (length 1). Codes are the table's countries
+        and sectors; with ``groups=`` the exporters and importers are the
+        regions, so a group's name is a code (``groups="EU27",
+        exporter="EU27"``) and its members are not. A built-in group name
+        without ``groups=`` is an unknown code: the filter selects, it does not
+        merge. ``exporter=`` selects the dimension ``exporter``, or
+        ``country`` for ``leontief`` with ``post="final"`` or ``"output"``
+        (the country whose final goods or output are decomposed); ``sector=``
+        the dimension ``sector`` (never ``source_sector``).
+
+        Work saved: ``wwz`` runs its kernel over the asked exporters' (and
+        sectors') rows only and solves for their final-demand columns only,
+        without the diagonal blocks of B when few exporters are asked (WIOD
+        2013, 2011, ``exporter="USA"``: about 2.5 times faster);
+        ``leontief`` solves for the asked rows' columns of B instead of
+        forming the dense B (about 9 times faster). ``kww`` and ``bm`` (and
+        ``importer=`` everywhere) compute the whole result and select from it.
+        ``gap_world`` (with published output) is then the total gap over the
+        selection.
+
+        An unknown code raises :class:`~gvcdecomp.errors.UnknownLabelError`
+        naming it and listing the codes there are; a filter whose dimension
+        the method's result lacks (``importer=`` on ``kww``, ``sector=`` on
+        ``bm`` at the exporter level, ``importer=`` on ``leontief`` with
+        ``post="final"``) raises :class:`~gvcdecomp.errors.OptionError`,
+        also for a list of methods, where a filter applies to every method:
+        give it in the pairs of the methods it concerns instead,
+        ``[("wwz", {"importer": "USA"}), "kww"]``. Both before any
+        table is loaded or factorised (codes: before each table is factorised).
 
     Returns
     -------
