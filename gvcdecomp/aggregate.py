@@ -74,8 +74,10 @@ def aggregate(table, countries=None, sectors=None):
         row's gap exceeds its own worst case, so that gap is still warned). The table's
         ``default_groups`` (e.g. ICIO's China/Mexico splits) carry over in the
         new codes; a group the aggregation merges into one region is no longer
-        needed, and one whose members it merges with other countries is
-        dropped with a warning. New codes come in
+        needed, and one whose members it spreads over regions shared with
+        other countries is dropped with a warning. Groups given by name
+        (``"NAFTA"``) merge only their members, the default groups being
+        carried on. New codes come in
         order of first appearance: walking the old codes in table order, each
         new code is placed where its first member is (for a split, its targets
         in the order of the concordance rows).
@@ -116,7 +118,9 @@ def aggregate(table, countries=None, sectors=None):
     if isinstance(countries, str) or (
         isinstance(countries, Mapping) and any(isinstance(v, str) for v in countries.values())
     ):
-        countries = resolve(countries, table)
+        # the default groups (ICIO's China/Mexico splits) are carried on, not merged into
+        # the table: that would change its Leontief inverse (sources/icio.py)
+        countries = resolve(countries, table, defaults=False)
     C, new_countries = _group_matrix(table.countries, countries, "country")
     if isinstance(sectors, pd.DataFrame):
         S, new_sectors = _concordance_matrix(table.sectors, sectors)
@@ -195,14 +199,18 @@ def _resolution(table, C, S, new_row_values: int, gap, x) -> tuple[float | None,
 def _carried_groups(table, region, new_countries) -> dict:
     """The table's default groups in the new country codes (``region``: new index of each old country).
 
-    A group whose members all become one region needs no group any more; one
-    whose members share a region with countries outside it (it would take them
-    in), or whose name is now a country outside it, is dropped with a warning.
+    A group whose members all become one region (alone or with other
+    countries, e.g. MEX's parts inside NAFTA) needs no group any more; one whose
+    members are spread over regions, some shared with countries outside it (it
+    would take them in), or whose name is now a country outside it, is dropped
+    with a warning.
     """
     out = {}
     for name, members in table.default_groups.items():
         idx = [table.country_index(m) for m in members]
         new = list(dict.fromkeys(int(region[i]) for i in idx))
+        if len(new) == 1:  # one region (perhaps with other countries) does the group's work
+            continue
         outsiders = [c for j, c in enumerate(table.countries) if region[j] in new and j not in idx]
         if outsiders:
             warnings.warn(

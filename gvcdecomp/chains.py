@@ -164,7 +164,7 @@ def chain_fva(table, regions=None, exclude=(), groups=TABLE_GROUPS):
     names = list(R.names)
     unit = dict(zip(countries, R.owner[:: c.N]))  # table country -> its merged country
     unit.update((g, i) for i, g in enumerate(names))
-    regions = _regions_of(resolve(regions, table), unit, names)
+    regions = _regions_of(resolve(regions, table, defaults=False), unit, names)
     region, _ = partition(names, regions)
     exclude = [exclude] if isinstance(exclude, str) else exclude if exclude is not None else []
     if not isinstance(exclude, Sequence | np.ndarray):

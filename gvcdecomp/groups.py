@@ -50,8 +50,10 @@ def members(name: str, year: int | None = None) -> list[str]:
     return rows.loc[keep, "code"].tolist()
 
 
-def resolve(groups, table=None, *, countries=None, year=None, missing: str = "raise"):
-    """Turn group names into ``{name: [table codes]}``; mappings pass through.
+def resolve(
+    groups, table=None, *, countries=None, year=None, missing: str = "raise", defaults: bool = True
+):
+    """Turn group names into ``{name: [table codes]}``, adding the table's default groups.
 
     Parameters
     ----------
@@ -61,15 +63,22 @@ def resolve(groups, table=None, *, countries=None, year=None, missing: str = "ra
     table : IOTable, optional
         Gives the country codes, the year (for year-dependent groups) and the
         default groups (ICIO's CHN = CHN + CN1 + CN2: a member that is a default
-        group brings in its parts, in a named group or a listed one). For
-        names, the table's default groups that do not overlap the named ones
-        are kept, so ``groups="EU27"`` on ICIO still reports China and Mexico
-        merged.
+        group brings in its parts, in a named group or a listed one).
     countries, year : optional
         The codes and year when there is no table (e.g. for a result).
     missing : {"raise", "ignore"}
         A member the table lacks (e.g. Croatia in WIOD 2013): an
         :class:`~gvcdecomp.errors.UnknownLabelError` naming it, or leave it out.
+    defaults : bool
+        Add the table's default groups that share no member and no name with
+        the given ones (named or listed): the user's groups apply on top of the
+        default merge, so ``groups="EU27"`` or ``groups={"Asia": ["CHN", "JPN"]}``
+        on ICIO still reports Mexico's parts MX1, MX2 merged into MEX, as
+        without ``groups``. A default group that shares a member with a given
+        group gives way to it. To keep the parts apart, pass ``groups=None``
+        (every country separate) or load the table with ``split="keep"``.
+        False (e.g. for :func:`~gvcdecomp.aggregate.aggregate`, whose table
+        carries the default groups on) returns the given groups only.
 
     ROM (WIOD 2013) stands for ROU. Returns None for None.
     """
@@ -81,7 +90,7 @@ def resolve(groups, table=None, *, countries=None, year=None, missing: str = "ra
         countries = list(table.countries) if countries is None else countries
         year = table.year if year is None else year
     codes = [str(c) for c in countries] if countries is not None else None
-    defaults = dict(getattr(table, "default_groups", None) or {})
+    table_defaults = dict(getattr(table, "default_groups", None) or {})
     by_name = isinstance(groups, str) or (
         isinstance(groups, Sequence) and all(isinstance(g, str) for g in groups)
     )
@@ -97,13 +106,19 @@ def resolve(groups, table=None, *, countries=None, year=None, missing: str = "ra
     out = {}
     for name, spec in groups.items():
         if isinstance(spec, str) and (spec in names() or by_name):
-            out[name] = _in_table(spec, members(spec, year), codes, defaults, missing, year)
+            out[name] = _in_table(spec, members(spec, year), codes, table_defaults, missing, year)
         else:  # a list of codes (or a malformed value, left for normalize_groups to report)
-            out[name] = _with_parts(spec, defaults)
-    if by_name:
-        used = {m for ms in out.values() for m in ms}
-        out.update({k: v for k, v in defaults.items() if k not in out and not used & set(v)})
+            out[name] = _with_parts(spec, table_defaults)
+    if defaults:
+        used = {str(m) for ms in out.values() if _is_list(ms) for m in ms}
+        out.update(
+            {k: v for k, v in table_defaults.items() if k not in out and not used & set(v)}
+        )
     return out
+
+
+def _is_list(spec) -> bool:
+    return hasattr(spec, "__len__") and not isinstance(spec, str | Mapping)
 
 
 def _with_parts(spec, defaults):

@@ -1,0 +1,71 @@
+"""User groups on a table with default groups (ICIO's China/Mexico splits) apply on top
+of the default merge; groups=None keeps every country apart; aggregate merges only the
+groups it is given and carries the defaults on."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import gvcdecomp as gd
+from gvcdecomp.groups import resolve
+from gvcdecomp.sources.icio import split_groups
+
+from conftest import random_table
+
+COUNTRIES = ["CHN", "CN1", "CN2", "MEX", "MX1", "MX2", "USA", "CAN", "JPN"]
+
+
+@pytest.fixture(scope="module")
+def icio_like():
+    t = random_table(len(COUNTRIES), 2, seed=5)
+    t = gd.IOTable(t.Z, t.Y, COUNTRIES, t.sectors, t.fd_categories, year=2011, source="icio-like")
+    t.default_groups = split_groups(t)
+    assert t.default_groups == {"CHN": ["CHN", "CN1", "CN2"], "MEX": ["MEX", "MX1", "MX2"]}
+    return t
+
+
+@pytest.mark.parametrize(
+    "groups, exporters",
+    [
+        ({"Asia": ["CHN", "JPN"]}, ["Asia", "MEX", "USA", "CAN"]),
+        ({"CHN": ["CHN"]}, ["CHN", "MEX", "USA", "CAN", "JPN"]),
+        ({"NA": ["USA", "CAN"]}, ["CHN", "MEX", "NA", "JPN"]),
+        ({"NA": ["USA", "CAN", "MEX"]}, ["CHN", "NA", "JPN"]),
+        ("NAFTA", ["CHN", "NAFTA", "JPN"]),
+    ],
+)
+def test_user_groups_keep_the_default_merge(icio_like, groups, exporters):
+    r = gd.decompose(icio_like, "wwz", groups=groups)
+    assert sorted(map(str, r["exporter"].values)) == sorted(exporters)
+    assert not {"MX1", "MX2", "CN1", "CN2"} & set(map(str, r["exporter"].values))
+    # the merged Mexico is the sum over its parts' rows: gross exports of the group
+    if "MEX" in exporters:
+        e = icio_like.exports.reshape(len(COUNTRIES), 2, len(COUNTRIES))
+        mex = [COUNTRIES.index(c) for c in ("MEX", "MX1", "MX2")]
+        outside = [j for j in range(len(COUNTRIES)) if j not in mex]
+        np.testing.assert_allclose(
+            r["gexp"].sel(exporter="MEX").sum().item(), e[np.ix_(mex, [0, 1], outside)].sum()
+        )
+
+
+def test_groups_none_keeps_every_part(icio_like):
+    r = gd.decompose(icio_like, "wwz", groups=None)
+    assert list(map(str, r["exporter"].values)) == COUNTRIES
+
+
+def test_default_giving_way_to_an_overlapping_group(icio_like):
+    # China's parts taken apart by the user: the CHN default gives way, MEX stays merged
+    got = resolve({"CHINA": ["CN1", "CN2"]}, icio_like)
+    assert got == {"CHINA": ["CN1", "CN2"], "MEX": ["MEX", "MX1", "MX2"]}
+    assert resolve({"Asia": ["CHN", "JPN"]}, icio_like, defaults=False) == {
+        "Asia": ["CHN", "CN1", "CN2", "JPN"]
+    }
+
+
+def test_aggregate_merges_only_the_given_groups(icio_like):
+    with warnings.catch_warnings():  # MEX's parts all inside NAFTA: nothing to warn
+        warnings.simplefilter("error")
+        a = gd.aggregate(icio_like, "NAFTA")  # China's parts stay rows of the table
+    assert a.countries == ("CHN", "CN1", "CN2", "NAFTA", "JPN")
+    assert a.default_groups == {"CHN": ["CHN", "CN1", "CN2"]}
