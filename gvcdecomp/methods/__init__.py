@@ -20,8 +20,9 @@ METHODS = {"wwz": wwz.wwz, "kww": kww.kww, "bm": bm.bm, "leontief": leontief.leo
 
 
 def decompose(
-    data, method="wwz", *, progress: bool | None = None, client=None, **options
-) -> xr.Dataset | dict:
+    data, method="wwz", *, progress: bool | None = None, client=None,
+    exporter=None, importer=None, sector=None, **options,
+) -> xr.Dataset | dict:  # fmt: skip
     """Decompose the gross exports (or flows) of a table or a panel of tables.
 
     Parameters
@@ -104,7 +105,8 @@ def decompose(
     option, a malformed list, or the same method with the same options twice;
     before any table is loaded or any method run.
     """
-    specs = method_specs(method, options)
+    given = {"exporter": exporter, "importer": importer, "sector": sector}
+    specs = method_specs(method, {**options, **{k: v for k, v in given.items() if v is not None}})
     if isinstance(data, IOTable):
         out = run_all(data, specs)
     elif isinstance(data, Panel):
