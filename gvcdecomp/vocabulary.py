@@ -278,7 +278,10 @@ _BM = {
     "ref": _flow("reflected domestic value added", "(V_s B^Ω_ss)_i A_sr x^(s)_r", BM, icio="REF"),
     "ddc": _flow("domestic double counting", "dc - dva", BM, icio="DDC"),
     "fc": _flow("foreign content", "(Σ_{t≠s} V_t B_ts)_i e", BM, icio="FC", tiva="EXGR_FVA"),
-    "fva": _flow("foreign value added", "(Σ_{t≠s} V_t B^Ω_ts)_i e", BM, icio="FVA"),
+    "fva": _flow("foreign value added (counted once within the perspective)",
+                 "(Σ_{t≠s} V_t B^Ω_ts)_i e; world: Σ_{t≠s} V_t B_ts (Y_{s*} + Σ_{r≠s} A_sr "
+                 "L_rr Y_rr + A_st L_tt (Y_{t*} + Σ_{k≠t} A_tk L_kk Y_kk))",
+                 BM + "; world: BM (2019) eq. (54)", icio="FVA"),
     "fdc": _flow("foreign double counting", "fc - fva", BM, icio="FDC"),
     "davax": _flow("domestic value added absorbed by the direct importer",
                    "(V_s L_ss)_i (Y_sr + A_sr L_rr Y_rr)", BM, icio="DAVAX"),
