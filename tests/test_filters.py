@@ -209,9 +209,12 @@ def test_malformed_filters(value, fragment):
         gd.decompose(random_table(4, 3), "wwz", exporter=value)
 
 
-def test_none_is_no_filter():
+def test_none_is_no_filter_and_arrays_are_lists():
     t = random_table(4, 3)
     assert gd.decompose(t, "kww", exporter=None).sizes["exporter"] == 4
+    got = gd.decompose(t, "kww", exporter=np.array(["C2", "C0"]))
+    assert list(got.exporter.values) == ["C2", "C0"]
+    assert got.attrs["option_exporter"] == "['C2', 'C0']"
 
 
 # -- real data ---------------------------------------------------------------------------

@@ -42,6 +42,7 @@ def as_list(name: str, value) -> list[str]:
     value = list(value)
     if not value or not all(isinstance(v, str) for v in value):
         raise OptionError(f"{name}= takes a code or a non-empty list of str codes, got {value!r}")
+    value = [str(v) for v in value]  # numpy's str_ too: plain codes in specs and attributes
     twice = sorted({v for v in value if value.count(v) > 1})
     if twice:
         raise OptionError(f"{name}= lists {', '.join(map(repr, twice))} more than once")
