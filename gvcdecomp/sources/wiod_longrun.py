@@ -89,7 +89,8 @@ def load_wiod_longrun(years, path=None, output: str = "rowsum", download: bool =
     read from it costs one pass over the file per year.
 
     Countries, industries and columns are identified by their labels, never by
-    position; a file whose labels do not form a complete table raises
+    position, with surrounding blanks removed (``"AUS "`` is AUS); a file whose
+    labels do not form a complete table raises
     :class:`~gvcdecomp.errors.FileFormatError`.
 
     Parsed tables are kept in the per-user cache (:mod:`gvcdecomp.sources.cache`;
@@ -160,14 +161,17 @@ def read_rda(file: Path, year: int):
     bad = [c for c in value_cols if not pd.api.types.is_numeric_dtype(df[c])]
     if bad:
         raise FileFormatError(f"{file}: non-numeric value column(s) {bad[:5]}")
+    labels = {}
     for label in ("Country", "IndustryCode_isic3"):
-        empty = np.flatnonzero(df[label].isna().to_numpy())
+        # labels padded to a fixed width ("AUS ") name the same country or industry
+        labels[label] = df[label].astype("string").str.strip()
+        empty = np.flatnonzero((labels[label].isna() | (labels[label] == "")).to_numpy())
         if empty.size:
             raise FileFormatError(
                 f"{file}: {empty.size} row(s) without a {label}, e.g. row {empty[0] + 1}"
             )
     cols = [_split_column(file, c) for c in value_cols]
-    rows = list(zip(df["Country"].astype(str), df["IndustryCode_isic3"].astype(str)))
+    rows = list(zip(labels["Country"].astype(str), labels["IndustryCode_isic3"].astype(str)))
     values = df[value_cols].to_numpy(dtype=np.float64, na_value=np.nan)
     # every cell of the frame is a number, memo cells included: an NA is a damaged file
     na = np.argwhere(np.isnan(values))
@@ -181,7 +185,7 @@ def read_rda(file: Path, year: int):
 
 
 def _split_column(file, name: str) -> tuple[str, str]:
-    country, sep, code = name.partition("_")
+    country, sep, code = (part.strip() for part in name.strip().partition("_"))
     if not sep or not country or not code:
         raise FileFormatError(f"{file}: column {name!r} is not named COUNTRY_code")
     return country, code
@@ -240,6 +244,9 @@ def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
             f"e.g. row {long['row_country'].iat[i]}_{long['row_isic3'].iat[i]}, column "
             f"{long['col_country'].iat[i]}_{long['col_isic3'].iat[i]}"
         )
+    for label in CSV_COLUMNS[:4]:  # padded labels ("AUS ") name the same country or industry
+        stripped = long[label].str.strip()
+        long[label] = stripped.mask(stripped == "")
     unlabelled = long[list(CSV_COLUMNS[:4])].isna().any(axis=1).to_numpy()
     if unlabelled.any():
         raise FileFormatError(
