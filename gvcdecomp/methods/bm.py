@@ -294,7 +294,7 @@ def _world(table, approach, groups) -> xr.Dataset:
     terms 1–5, 1–3, 4–5 and 6.
 
     Reference: Borin & Mancini (2019), WB PRWP 8804, eq. (54) for ``fva``, as
-    cited by R decompr's ``bm()`` (decompr 7; the paper's text was not at hand
+    cited by R decompr's ``bm()`` (the paper's text was not at hand
     to check the number); icio ``perspective(world) approach(sink)``.
 
     Engine only: V B by partition (one solve), the regions' local inverses and
