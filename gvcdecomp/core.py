@@ -18,7 +18,7 @@ import scipy.linalg.cython_blas
 from scipy.linalg import lapack
 
 from . import threads
-from .errors import SingularMatrixError
+from .errors import OptionError, SingularMatrixError
 
 #: Reciprocal condition number of I - A below which the inverse is refused.
 RCOND_MIN = 1e-12
@@ -134,6 +134,9 @@ class Engine:
 
     def __init__(self, Z: np.ndarray, x: np.ndarray, what: str, country_rows: list):
         n = x.size
+        if not np.array_equal(np.concatenate(country_rows), np.arange(n)):
+            # B writes each batch of sets as one span of columns, and every column
+            raise OptionError(f"{what}: country_rows must be consecutive runs of rows covering 0..{n - 1} in order")
         self.Z, self.n, self.country_rows = Z, n, country_rows
         self.inv_x = np.divide(1.0, x, out=np.zeros(n), where=x > 0)
         M = Z * self.inv_x  # A, turned into I - A in place (same bits as eye - A)
@@ -159,6 +162,7 @@ class Engine:
         # batch, (4/3) n³ flops against getrs on the identity's 2 n³.
         n, lu = self.n, self.lu
         B = np.empty((n, n))
+        to = np.argsort(self.perm)  # B = P W, P w = w[perm]: row r of W is row to[r] of B
         with threads.for_factors():
             for batch in _batches(self.country_rows):
                 cols = np.concatenate([self.country_rows[g] for g in batch])
@@ -167,10 +171,11 @@ class Engine:
                 np.negative(top, out=top)
                 _trsm(b"L", b"U", lu, 0, top, 0, m=k)
                 span = slice(cols[0], cols[-1] + 1)  # whole countries: contiguous columns
-                if self.pivoted:
-                    B[:, span] = np.vstack([top, X])[self.perm]
+                if self.pivoted:  # scattered in place: no stacked nor permuted copy
+                    B[to[:k], span], B[to[k:], span] = top, X
                 else:
                     B[:k, span], B[k:, span] = top, X
+                del X, top  # freed before the next batch's: one batch of temporaries
         return B
 
     def A_block(self, rows: np.ndarray) -> np.ndarray:
