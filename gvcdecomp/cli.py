@@ -158,7 +158,10 @@ def check(args) -> int:
           f"relative {b['rows']['max_rel']:.3g} at {b['rows']['at_rel']}")
     if "columns" in b:
         print(f"  columns: largest gap {b['columns']['max_abs']:.6g} at {b['columns']['at']}")
-    print(f"  negative value added: {b['negative_value_added']} column(s)")
+    neg = t.diagnostics.get("negative_value_added", {"rows": [], "values": []})
+    listed = ", ".join(f"{r}={v:g}" for r, v in zip(neg["rows"], neg["values"]))
+    print(f"  negative value added (intermediate inputs exceed gross output): "
+          f"{b['negative_value_added']} column(s){': ' + listed if listed else ''}")
     print(f"  condition number of I - A (1-norm): {cond:.4g}")
     for note in t.notes:
         print(f"  note: {note}")

@@ -483,8 +483,9 @@ class IOTable:
         Returns a dict with the largest absolute and relative gaps between
         stored output and row sums (``rows``) and, when ``va`` was given,
         between stored output and column sums plus value added (``columns``),
-        the count of negative value added, and ``diagnostics`` (every row each
-        balance warning was about, with its value).
+        the count of columns whose intermediate inputs exceed gross output
+        (``negative_value_added``, the columns of that warning), and
+        ``diagnostics`` (every row each balance warning was about, with its value).
         """
         report = {}
         rowsum = self.Z.sum(axis=1) + self.Y.sum(axis=(1, 2))
@@ -492,7 +493,11 @@ class IOTable:
         report["rows"] = _gap(ref, rowsum, self.row_labels)
         if self.va_stored is not None:
             report["columns"] = _gap(ref, self.Z.sum(axis=0) + self.va_stored, self.row_labels)
-        report["negative_value_added"] = int((self.value_added < 0).sum())
+        # as warned: columns with inputs; a row without inputs and a negative sum has
+        # value added x - 0 < 0 too, but is reported as a negative row sum
+        report["negative_value_added"] = len(
+            self.diagnostics.get("negative_value_added", {}).get("rows", ())
+        )
         report["diagnostics"] = self.diagnostics
         return report
 
