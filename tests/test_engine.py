@@ -124,8 +124,8 @@ def test_dense_B_holds_the_diagonal_blocks_bit_for_bit(make):
 
 #: Tables wider than DIAG_BATCH: B's rows above every batch but the first are completed upwards.
 MULTI_BATCH = [
-    pytest.param(lambda: random_table(9, 37, seed=1), id="random-G9N37"),  # batches of 7 and 2 countries
-    pytest.param(lambda: random_table(2, 260, seed=2), id="random-G2N260"),  # a country wider than a batch
+    pytest.param(lambda: random_table(9, 37, seed=1), id="random-G9N37"),  # batches: 7, 2 countries
+    pytest.param(lambda: random_table(2, 260, seed=2), id="random-G2N260"),  # a country > a batch
     pytest.param(lambda: stored_output_table(12, 30, seed=3), id="stored-G12N30"),
     pytest.param(lambda: random_table(12, 30, seed=4, zero_sector=True), id="zero-G12N30"),
     pytest.param(lambda: pivoting_table(9, 37, seed=5), id="pivot-G9N37"),
@@ -158,7 +158,9 @@ def test_dense_B_under_heavy_pivoting_over_several_batches(seed):
         np.testing.assert_array_equal(e.B[np.ix_(S, S)], block)
 
 
-@pytest.mark.parametrize("make", [lambda: random_table(10, 64, seed=1), lambda: pivoting_table(10, 64, seed=1)], ids=["plain", "pivot"])
+@pytest.mark.parametrize(
+    "make", [lambda: random_table(10, 64, seed=1), lambda: pivoting_table(10, 64, seed=1)], ids=["plain", "pivot"]
+)
 def test_dense_B_holds_one_batch_of_temporaries(make):
     # B itself and one batch's n x DIAG_BATCH columns: neither the previous batch's
     # nor a stacked or permuted copy (which took 1.6 and 3 batches more)
@@ -173,7 +175,7 @@ def test_dense_B_holds_one_batch_of_temporaries(make):
     assert peak - 8 * n * n < 1.2 * 8 * n * DIAG_BATCH
 
 
-@pytest.mark.parametrize("rows", [[[0, 2], [1, 3]], [[0, 1], [2]]], ids=["interleaved", "uncovered"])
+@pytest.mark.parametrize("rows", [[[0, 2], [1, 3]], [[0, 1], [2]]], ids=["mixed", "uncovered"])
 def test_engine_refuses_country_rows_that_do_not_tile_the_rows(rows):
     # B writes each batch as one span of columns (it was wrong by 1.03 with interleaved sets)
     rng = np.random.default_rng(0)
