@@ -137,7 +137,7 @@ class Engine:
         if not np.array_equal(np.concatenate(country_rows), np.arange(n)):
             # B writes each batch of sets as one span of columns, and every column
             raise OptionError(
-                f"{what}: country_rows must be consecutive runs of rows covering 0..{n - 1} in order"
+                f"{what}: country_rows must be consecutive runs of the rows 0..{n - 1}, in order"
             )
         self.Z, self.n, self.country_rows = Z, n, country_rows
         self.inv_x = np.divide(1.0, x, out=np.zeros(n), where=x > 0)

@@ -159,7 +159,9 @@ def test_dense_B_under_heavy_pivoting_over_several_batches(seed):
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: random_table(10, 64, seed=1), lambda: pivoting_table(10, 64, seed=1)], ids=["plain", "pivot"]
+    "make",
+    [lambda: random_table(10, 64, seed=1), lambda: pivoting_table(10, 64, seed=1)],
+    ids=["plain", "pivot"],
 )
 def test_dense_B_holds_one_batch_of_temporaries(make):
     # B itself and one batch's n x DIAG_BATCH columns: neither the previous batch's
