@@ -178,7 +178,7 @@ def plot_stacked(
 
 def plot_series(
     data, ax=None, ylabel: str | None = None, title=None, xlabel: str = "year", ncol: int = 3,
-    variable: str | None = None,
+    variable: str | None = None, units: str | None = None,
 ):
     r"""Lines over years: one colour per column, one line style per source.
 
@@ -195,11 +195,17 @@ def plot_series(
         from the attributes ``long_name`` and ``units`` of the (first)
         DataArray or DataFrame (``frame.attrs``), else from the registry entry
         (:data:`gvcdecomp.vocabulary.VARIABLES`) of ``variable`` or of the
-        DataArray's name. Values are drawn as given: a fraction is labelled
-        ``(fraction)``; pass ``ylabel`` when the data were rescaled.
+        DataArray's name. Values are drawn as given.
     variable : str, optional
         Registered name of the variable drawn (e.g.
         ``"DVA_absorbed_abroad_share"``), for the default label.
+    units : str, optional
+        Units of the values drawn, replacing those of the attributes or the
+        registry in the default label: ``plot_series(100 * share, units="%")``.
+        Attributes survive arithmetic (``100 * da`` keeps ``units="fraction"``),
+        so a default label in ``fraction`` is refused when a value exceeds 1 in
+        absolute value; pass ``units`` (``"fraction"`` for a ratio that does
+        exceed 1, such as a bilateral VAX ratio) or ``ylabel``.
     ncol : int
         Columns of the legend.
 
@@ -214,8 +220,9 @@ def plot_series(
     ------
     OptionError
         More than four sources; no ``ylabel`` and no long name and units to
-        derive it from; ``variable`` is not registered; a DataArray with more
-        than one dimension besides ``year``.
+        derive it from; ``variable`` is not registered; a default label in
+        ``fraction`` for values beyond ±1 (rescaled data); a DataArray with
+        more than one dimension besides ``year``.
     """
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
@@ -224,9 +231,9 @@ def plot_series(
     dashes = ["-", "--", ":", "-."]
     if len(given) > len(dashes):
         raise OptionError(f"plot_series draws at most {len(dashes)} sources, got {len(given)}")
-    if ylabel is None:
-        ylabel = _series_label(next(iter(given.values())), variable)
     sources = {k: _frame(v) for k, v in given.items()}
+    if ylabel is None:
+        ylabel = _series_label(next(iter(given.values())), variable, units, sources.values())
     if ax is None:
         _, ax = figure(width=6.5, height=4.2)
     series = list(dict.fromkeys(c for f in sources.values() for c in f.columns))
@@ -249,25 +256,39 @@ def plot_series(
     return ax
 
 
-def _series_label(data, variable) -> str:
-    """``"long name (units)"`` of the data drawn by :func:`plot_series`."""
+def _series_label(data, variable, units, frames) -> str:
+    """``"long name (units)"`` of the data drawn by :func:`plot_series`; ``units``
+    as given, else from the attributes or the registry, checked against ``frames``."""
     from .vocabulary import TABLE_UNITS, lookup
 
     attrs = getattr(data, "attrs", {}) or {}
     if "long_name" in attrs and "units" in attrs:
-        return f"{attrs['long_name']} ({attrs['units']})"
-    name = variable or getattr(data, "name", None)
-    var = lookup(str(name)) if name is not None else None
-    if var is None:
-        what = f"{name!r} is not a registered variable" if name is not None else "no variable named"
-        raise OptionError(
-            f"plot_series: no y label: {what}; pass ylabel=, variable= (a name of "
-            "gvcdecomp.vocabulary.VARIABLES) or data with long_name and units attributes"
-        )
-    units = attrs.get("units") or (
-        "units of the table" if var.units == TABLE_UNITS else var.units
-    )  # a flow's units are the table's, which the registry cannot know
-    return f"{var.long_name} ({units})"
+        long_name, found = attrs["long_name"], attrs["units"]
+    else:
+        name = variable or getattr(data, "name", None)
+        var = lookup(str(name)) if name is not None else None
+        if var is None:
+            what = f"{name!r} is not a registered variable" if name is not None else "no variable named"
+            raise OptionError(
+                f"plot_series: no y label: {what}; pass ylabel=, variable= (a name of "
+                "gvcdecomp.vocabulary.VARIABLES) or data with long_name and units attributes"
+            )
+        long_name, found = var.long_name, attrs.get("units") or (
+            "units of the table" if var.units == TABLE_UNITS else var.units
+        )  # a flow's units are the table's, which the registry cannot know
+    if units is not None:
+        return f"{long_name} ({units})"
+    if found == "fraction":
+        values = np.concatenate([np.asarray(f, dtype=float).ravel() for f in frames])
+        top = np.nanmax(np.abs(values), initial=0.0)
+        if top > 1 + 1e-9:
+            raise OptionError(
+                f"plot_series: values up to {top:g} drawn under a label in 'fraction' (kept "
+                "from the data's attributes, which arithmetic such as 100 * data keeps): "
+                'pass units= (e.g. units="%" for percentages, units="fraction" for a ratio '
+                "above 1) or ylabel="
+            )
+    return f"{long_name} ({found})"
 
 
 def _frame(data):

@@ -142,3 +142,30 @@ def test_plot_series_default_y_label_is_long_name_and_units():
         plots.plot_series(frame)  # nothing to name the axis
     with pytest.raises(OptionError, match="'nonsense' is not a registered variable"):
         plots.plot_series(frame, variable="nonsense")
+
+
+def test_plot_series_label_does_not_keep_a_fraction_unit_through_rescaling():
+    import xarray as xr
+
+    years = [2000, 2001]
+    da = xr.DataArray(
+        [[0.805, 0.822], [0.81, 0.83]], dims=("year", "exporter"),
+        coords={"year": years, "exporter": ["USA", "JPN"]}, name="DVA_absorbed_abroad_share",
+        attrs={"long_name": "DVA absorbed abroad", "units": "fraction"},
+    )  # fmt: skip
+    assert plots.plot_series(da).get_ylabel() == "DVA absorbed abroad (fraction)"
+    pct = 100 * da
+    assert pct.attrs["units"] == "fraction"  # xarray keeps the attributes through arithmetic
+    # before: labelled "(fraction)" under values of 80.5 to 83
+    with pytest.raises(OptionError, match="values up to 83 drawn under a label in 'fraction'"):
+        plots.plot_series(pct)
+    with pytest.raises(OptionError, match="label in 'fraction'"):  # the registry's unit too
+        plots.plot_series(pct.to_pandas(), variable="DVA_absorbed_abroad_share")
+    with pytest.raises(OptionError, match="label in 'fraction'"):  # any of several sources
+        plots.plot_series({"a": da, "b": pct})
+    ax = plots.plot_series(pct, units="%")
+    assert ax.get_ylabel() == "DVA absorbed abroad (%)"
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [80.5, 81.0])
+    # a ratio that does exceed 1 is drawn once its unit is confirmed
+    vax = (1.4 * da).rename("VAX_ratio").drop_attrs()
+    assert plots.plot_series(vax, units="fraction").get_ylabel().endswith("(fraction)")
