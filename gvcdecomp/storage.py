@@ -123,8 +123,7 @@ def load_table(path) -> IOTable:
     (files saved without one are checked only for x matching Z, Y and ``output``).
     """
     ds = _read(path)
-    if ds.attrs.get(KIND_ATTR) != "IOTable":
-        raise FileFormatError(f"{path}: not a gvcdecomp table (no attribute {KIND_ATTR}='IOTable')")
+    _check_kind(ds, path, "IOTable")
     needed = ("Z", "Y", "x", "country", "sector", "fd_category")
     missing = [v for v in needed if v not in ds.variables]
     missing += [a for a in ("source", "units", "output") if a not in ds.attrs]
@@ -241,11 +240,33 @@ def load_result(path) -> xr.Dataset:
     gvcdecomp result.
     """
     ds = _read(path)
-    if ds.attrs.get(KIND_ATTR) != "result":
-        raise FileFormatError(f"{path}: not a gvcdecomp result (no attribute {KIND_ATTR}='result')")
+    _check_kind(ds, path, "result")
     internal = (KIND_ATTR, "gvcdecomp_format_version")
     ds.attrs = {k: v for k, v in ds.attrs.items() if k not in internal}
     return ds
+
+
+#: What each kind of file holds and the function that reads it.
+_KINDS = {"IOTable": ("table", "load_table"), "result": ("result", "load_result")}
+
+
+def _check_kind(ds: xr.Dataset, path, wanted: str) -> None:
+    """Refuse a file of another kind, naming the reader of the kind it is."""
+    kind = ds.attrs.get(KIND_ATTR)
+    if kind == wanted:
+        return
+    what, reader = _KINDS[wanted]
+    if kind in _KINDS:
+        other, other_reader = _KINDS[kind]
+        raise FileFormatError(
+            f"{path}: this is a saved {other} (gvcdecomp.save_{other}), not a {what}; "
+            f"use gvcdecomp.{other_reader}"
+        )
+    found = f"{KIND_ATTR}={kind!r}" if kind is not None else f"no attribute {KIND_ATTR}"
+    raise FileFormatError(
+        f"{path}: not a gvcdecomp {what} ({found}; {reader} reads files written by "
+        f"gvcdecomp.save_{what})"
+    )
 
 
 def _write_atomic(ds: xr.Dataset, path) -> Path:

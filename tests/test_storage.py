@@ -81,10 +81,13 @@ def test_result_round_trip(tmp_path):
     for k in r.data_vars:
         assert np.array_equal(back[k].values, r[k].values)
     assert back.attrs == r.attrs
-    with pytest.raises(gd.FileFormatError, match="not a gvcdecomp table"):
+    # each kind of file names the reader of the other (before: "no attribute ...", which it had)
+    with pytest.raises(gd.FileFormatError, match="this is a saved result .*use gvcdecomp.load_result"):
         load_table(f)
+    with pytest.raises(gd.FileFormatError, match="this is a saved result"):
+        gd.open_table(f)  # by extension, as gvcdecomp check reads it
     save_table(t, tmp_path / "t.nc")
-    with pytest.raises(gd.FileFormatError, match="not a gvcdecomp result"):
+    with pytest.raises(gd.FileFormatError, match="this is a saved table .*use gvcdecomp.load_table"):
         load_result(tmp_path / "t.nc")
 
 
@@ -178,7 +181,7 @@ def test_zarr_round_trips(tmp_path):
         assert np.array_equal(back[k].values, r[k].values)
     assert back.attrs == r.attrs
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.zarr", "t.zarr"]
-    with pytest.raises(gd.FileFormatError, match="not a gvcdecomp result"):
+    with pytest.raises(gd.FileFormatError, match="this is a saved table"):
         load_result(store)
 
 
