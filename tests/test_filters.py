@@ -18,6 +18,7 @@ GROUPS = {"EU": ["C0", "C3"]}  # regions: EU, C1, C2, C4
 CONFIGS = (
     [("wwz", {}), ("kww", {})]
     + [("bm", {"approach": a, "perspective": p, "level": lv}) for a in APPROACHES for p in LEVELS for lv in LEVELS[p]]
+    + [("bm", {"approach": "sink", "perspective": "world"})]
     + [("leontief", {"post": p}) for p in ("exports", "final", "output")]
 )
 #: Methods that compute only the asked part (to round-off); the others select afterwards.
@@ -31,7 +32,7 @@ def country_dim(ds):
 def filter_sets(full):
     """Filters to try on a result: each dimension it has alone, then all together.
     Codes out of the result's order; a single code given as a str."""
-    regions, sets = list(full[country_dim(full)].values), []
+    regions, sets = [str(c) for c in full[country_dim(full)].values], []
     if country_dim(full) in full.dims:
         sets.append({"exporter": [regions[-1], regions[0]]})
     if "sector" in full.dims:
@@ -75,7 +76,7 @@ def test_filtered_equals_selected(method, options, groups):
         got = gd.decompose(fresh, method, groups=groups, **options, **filters)
         assert_selected(got, selection(full, filters), exact=method not in NATIVE)
         for k, v in filters.items():
-            assert got.attrs[f"option_{k}"] == str([v] if isinstance(v, str) else v)
+            assert got.attrs[f"option_{k}"] == str([v] if isinstance(v, str) else [str(c) for c in v])
 
 
 @pytest.mark.parametrize("groups", [None, GROUPS], ids=["countries", "groups"])
@@ -190,6 +191,7 @@ def test_codes_of_groups():
         ("kww", {}, {"sector": "s1"}, "kww: sector= does not apply"),
         ("bm", {}, {"sector": "s1"}, "bm: sector= does not apply"),
         ("bm", {"perspective": "sector"}, {"importer": "C1"}, "bm: importer= does not apply"),
+        ("bm", {"approach": "sink", "perspective": "world"}, {"sector": "s1"}, "bm: sector= does not"),
         ("leontief", {"post": "output"}, {"importer": "C1"}, "leontief: importer= does not apply"),
     ],
 )

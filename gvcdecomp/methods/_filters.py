@@ -87,9 +87,15 @@ def dims_of(name: str, options: dict) -> tuple | None:
         using = ("exporter",) if post == "exports" else ("country",)
         last = {"exports": ("importer",), "final": ("destination",), "output": ()}.get(post)
         return None if last is None else ("source_country", "source_sector", *using, "sector", *last)
-    if name == "bm":
-        level = options.get("level") or options.get("perspective", "exporter")
-        return getattr(bm, "_DIMS", {}).get(level)
+    if name == "bm":  # bm's own rule for the level (its default, world's)
+        try:
+            level = bm._check_options(
+                options.get("approach", "source"), options.get("perspective", "exporter"),
+                options.get("level"),
+            )  # fmt: skip
+        except OptionError:  # bm will say so itself
+            return None
+        return bm._DIMS.get(level)
     return None
 
 
