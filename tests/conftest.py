@@ -146,3 +146,22 @@ def balance_warnings(fn):
         warnings.simplefilter("always")
         out = fn()
     return out, [w for w in caught if issubclass(w.category, gd.BalanceWarning)]
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (files only, no display); skips the calling
+    test module when matplotlib is not installed."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+@pytest.fixture
+def close_figures():
+    """Close the figures a test opened (use with ``pytest.mark.usefixtures``)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -442,7 +442,7 @@ def test_not_found_names_files_as_a_reader_writes_them(monkeypatch):
 
 def test_no_network_says_how_to_do_without_one(monkeypatch):
     # the publisher cannot be reached, as on a machine without internet (a failing
-    # mirror gets its own advice: tests/test_mirror_failure_message.py)
+    # mirror gets its own advice: tests/test_offline_message.py)
     monkeypatch.delenv("GVCDECOMP_MIRROR", raising=False)
 
     def no_network(*args, **kwargs):

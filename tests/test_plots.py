@@ -8,18 +8,14 @@ import pytest
 
 from gvcdecomp.errors import OptionError
 
-matplotlib = pytest.importorskip("matplotlib")
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from conftest import pyplot
+
+pyplot()  # skips the module without matplotlib
 from matplotlib.axes import Axes  # noqa: E402
 
 from gvcdecomp import plots  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def _legend_below(ax):

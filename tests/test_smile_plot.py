@@ -6,21 +6,15 @@ import pytest
 from gvcdecomp import IOTable, Panel
 from gvcdecomp.smile import smile_curve, smile_fit
 
-from conftest import random_table
+from conftest import pyplot, random_table
 
-matplotlib = pytest.importorskip("matplotlib")
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+plt = pyplot()  # skips the module without matplotlib
 from matplotlib.path import Path  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from gvcdecomp.plots import figure, plot_smile  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def five_stage_chain() -> IOTable:
