@@ -471,9 +471,8 @@ def _classify(ds: xr.Dataset):
             if absent:
                 dropped[name] = f"a ratio whose {', '.join(absent)} is not in the input"
             elif split.keys() & set(parts):
-                dropped[name] = f"a ratio of {', '.join(sorted(split.keys() & set(parts)))}, " + (
-                    "which do not add up over sectors"
-                )
+                terms = ", ".join(sorted(split.keys() & set(parts)))
+                dropped[name] = f"a ratio of {terms}, which do not add up over sectors"
             else:
                 ratios[name] = var.ratio
         elif not var.additive:

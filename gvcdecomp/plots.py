@@ -268,7 +268,10 @@ def _series_label(data, variable, units, frames) -> str:
         name = variable or getattr(data, "name", None)
         var = lookup(str(name)) if name is not None else None
         if var is None:
-            what = f"{name!r} is not a registered variable" if name is not None else "no variable named"
+            what = (
+                f"{name!r} is not a registered variable" if name is not None
+                else "no variable named"
+            )
             raise OptionError(
                 f"plot_series: no y label: {what}; pass ylabel=, variable= (a name of "
                 "gvcdecomp.vocabulary.VARIABLES) or data with long_name and units attributes"

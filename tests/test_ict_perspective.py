@@ -105,8 +105,18 @@ def test_perimeters_holding_all_sectors_keep_every_term(table, perspective):
     assert "perspective" not in out.attrs.get("dropped", "")
     s = 2
     if perspective == "exporter":
-        got, ref = r["dva"].sel(exporter="C2").sum(), source_dva(table, s, perimeter(table, s, table.sectors))
+        got = r["dva"].sel(exporter="C2").sum()
+        ref = source_dva(table, s, perimeter(table, s, table.sectors))
     else:
         got = r["dva"].sel(exporter="C2", importer="C0").sum()
         ref = source_dva(table, s, perimeter(table, s, table.sectors, [0]))
     np.testing.assert_allclose(got.item(), ref, rtol=1e-10)
+
+
+def test_a_ratio_of_such_terms_is_dropped_not_rebuilt_from_them(table):
+    r = gd.decompose(table, "bm", approach="source", perspective="sector")
+    r["gvcb"] = r["ddc"] + r["fc"]  # as under perspective exporter, here per industry
+    r["gvcb_share"] = r["gvcb"] / r["gexp"]
+    out = gd.ict_slice(r, "pair")
+    assert "gvcb" not in out and "gvcb_share" not in out
+    assert "gvcb_share (a ratio of gvcb, which do not add up over sectors)" in out.attrs["dropped"]
