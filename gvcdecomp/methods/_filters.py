@@ -86,7 +86,9 @@ def dims_of(name: str, options: dict) -> tuple | None:
         post = options.get("post", "exports")
         using = ("exporter",) if post == "exports" else ("country",)
         last = {"exports": ("importer",), "final": ("destination",), "output": ()}.get(post)
-        return None if last is None else ("source_country", "source_sector", *using, "sector", *last)
+        if last is None:
+            return None
+        return ("source_country", "source_sector", *using, "sector", *last)
     if name == "bm":  # bm's own rule for the level (its default, world's)
         try:
             level = bm._check_options(
@@ -133,8 +135,8 @@ class Cells:
         if sector is not None:
             check_known("sector", sector, sectors, "sector")
         names, sectors = list(R.names), list(sectors)
-        self.S = np.arange(R.G) if exporter is None else np.array([names.index(e) for e in exporter])
-        self.Q = np.arange(R.N) if sector is None else np.array([sectors.index(q) for q in sector])
+        self.S = _indices(names, exporter)
+        self.Q = _indices(sectors, sector)
         self.everything = exporter is None and sector is None
         pos = np.full(R.N, -1)
         pos[self.Q] = np.arange(self.Q.size)
@@ -152,3 +154,8 @@ class Cells:
         out = np.zeros((self.S.size, self.Q.size, *a.shape[1:]))
         np.add.at(out, (self.slot, self.qpos), a)
         return out
+
+
+def _indices(codes: list, asked) -> np.ndarray:
+    """Positions of the ``asked`` codes among ``codes`` (every position for None)."""
+    return np.arange(len(codes)) if asked is None else np.array([codes.index(a) for a in asked])

@@ -49,12 +49,3 @@ def zero_output_attrs(table) -> dict:
         ),
         "zero_output_exports": float(exports.sum()),
     }
-
-
-def bilateral_dataset(table, variables: dict, regions, method: str, reference: str, **options) -> xr.Dataset:
-    """Result with dimensions (exporter, sector, importer); exporters and
-    importers are ``regions`` (the table's countries, or groups of them)."""
-    coords = {"exporter": list(regions), "sector": list(table.sectors), "importer": list(regions)}
-    return result_dataset(
-        table, variables, ("exporter", "sector", "importer"), coords, method, reference, **options
-    )

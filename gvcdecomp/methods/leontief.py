@@ -81,7 +81,7 @@ def leontief(table, post: str = "exports", groups=None, exporter=None, sector=No
         M = Bc * c.v[:, None]
         M *= f[cols]
     k, q = cells.S.size, cells.Q.size
-    if cells.everything and R.is_countries:  # already (source_country, source_sector, exporter, sector)
+    if cells.everything and R.is_countries:  # already (source country, sector, user, sector)
         va = M.reshape(G, N, G, N)
     elif cells.everything:  # add up the source rows, then the using columns, of each region
         M = R.by_region_sector(M).reshape(R.G * N, c.n)

@@ -199,7 +199,8 @@ def _products(table, R, Yc, E, cells):
         BdYdom, BdYall = BdY[rows, owner], BdY.sum(axis=1)  # B^{rr} Y^{rr}, B^{rr} Y^{r*}
         BdY = BdY[:, S]  # in the order asked
     else:
-        BdY, BdYdom, BdYall = np.split(_diag_times(R, np.hstack([Yc[:, S], ydom[:, None], yall[:, None]])), [k, k + 1], axis=1)
+        ws = np.hstack([Yc[:, S], ydom[:, None], yall[:, None]])
+        BdY, BdYdom, BdYall = np.split(_diag_times(R, ws), [k, k + 1], axis=1)
         BdYdom, BdYall = BdYdom[:, 0], BdYall[:, 0]
     W = np.empty((k, n, _K))
     W[..., 8] = table.x  # DDC_INT: A^{sr} X^r with the table's gross output
@@ -215,9 +216,8 @@ def _products(table, R, Yc, E, cells):
         BY, P_dom, P_exp = np.split(c.solve(np.hstack(rhs)), 3, axis=1)
         B_ydom, BYall = P_dom.sum(axis=1), BY.sum(axis=1)
     else:
-        BY, P_dom, P_exp, B_ydom, BYall = np.split(
-            c.solve(np.hstack([*rhs, ydom[:, None], yall[:, None]])), [k, 2 * k, 3 * k, 3 * k + 1], axis=1
-        )
+        sol = c.solve(np.hstack([*rhs, ydom[:, None], yall[:, None]]))
+        BY, P_dom, P_exp, B_ydom, BYall = np.split(sol, [k, 2 * k, 3 * k, 3 * k + 1], axis=1)
         B_ydom, BYall = B_ydom[:, 0], BYall[:, 0]
     # B_ydom = Σ_t B^{rt} Y^{tt}; BYall = Σ_t B^{rt} Y^{t*}: x only when x is the row sums
     W[..., 1] = (B_ydom - BdYdom) - P_dom.T  # DVA_INTrexI1
@@ -288,7 +288,8 @@ def pair_products(engine, W, owner, G, rows=None, slot=None):
         rows, slot = np.arange(engine.n), owner
     rows, slot = np.asarray(rows, dtype=np.int64), np.asarray(slot, dtype=np.int64)
     out = np.empty((W.shape[2], rows.size, G)).transpose(1, 2, 0)
-    _scaled_pair_products(engine.Z, engine.inv_x, W, np.asarray(owner, dtype=np.int64), rows, slot, G, out)
+    owner = np.asarray(owner, dtype=np.int64)
+    _scaled_pair_products(engine.Z, engine.inv_x, W, owner, rows, slot, G, out)
     return out
 
 
