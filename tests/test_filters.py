@@ -112,6 +112,27 @@ def test_stored_output_gap_of_the_selection(method):
     assert got.attrs["gap_world"] == pytest.approx(float(want["gap"].sum()), rel=1e-12)
 
 
+@pytest.mark.parametrize("groups", [None, {"AB": ["C0", "C2"]}], ids=["countries", "groups"])
+def test_what_is_computed(groups):
+    """Few exporters of many rows: WWZ forms no diagonal block of B and Leontief
+    no dense B (solves instead); once they are built, they are reused."""
+    t = random_table(3, 12, seed=3)
+    ex = "C1"
+    wwz = gd.decompose(t, "wwz", groups=groups, exporter=ex)
+    leo = gd.decompose(t, "leontief", groups=groups, exporter=ex, sector=["s7", "s2"])
+    assert "Bd" not in t.core.regions(groups).__dict__ and "B" not in t.core.engine.__dict__
+    full = random_table(3, 12, seed=3)
+    full_wwz = gd.decompose(full, "wwz", groups=groups)
+    full_leo = gd.decompose(full, "leontief", groups=groups)
+    assert_selected(wwz, full_wwz.sel(exporter=[ex]), exact=False)
+    assert_selected(leo, full_leo.sel(exporter=[ex], sector=["s7", "s2"]), exact=False)
+    # on the table whose blocks and B are built: from them (B's columns: bit for bit)
+    again = gd.decompose(full, "leontief", groups=groups, exporter=ex, sector=["s7", "s2"])
+    assert_selected(again, full_leo.sel(exporter=[ex], sector=["s7", "s2"]), exact=True)
+    again = gd.decompose(full, "wwz", groups=groups, exporter=ex)
+    assert_selected(again, full_wwz.sel(exporter=[ex]), exact=False)
+
+
 def test_leontief_columns_of_B():
     """va_origin for one exporter: v_j B_ji f_i from a plain inverse of I - A."""
     t = random_table(4, 3, seed=1)
