@@ -261,10 +261,19 @@ def test_vaxim_bounded_by_vax():
     ("kwargs", "needle"),
     [
         ({"approach": "middle"}, "approach"),
-        ({"perspective": "world"}, "perspective"),
+        ({"perspective": "globe"}, "perspective must be one of .*'world'"),
         ({"perspective": "sector", "level": "bilateral"}, "perspective='sector'"),
         ({"perspective": "sectoral-bilateral", "level": "exporter"}, "Supported"),
         ({"perspective": "bilateral", "level": "importer"}, "level='importer'"),
+        # world: sink approach and exporter level only (tests/test_bm_world.py)
+        ({"perspective": "world"}, "pass approach='sink'.*default .* is 'source'"),
+        ({"perspective": "world", "approach": "source"}, "approach='sink' only"),
+        ({"perspective": "world", "approach": "middle"}, "approach must be one of"),
+        ({"perspective": "world", "approach": "sink", "level": "sector"},
+         "level must be one of \\('exporter',\\)"),
+        ({"perspective": "world", "approach": "sink", "level": "sectoral-bilateral"},
+         "perspective='exporter': level in"),
+        ({"perspective": "world", "approach": "sink", "level": "country"}, "level='country'"),
     ],
 )
 def test_bad_options(kwargs, needle):

@@ -240,30 +240,34 @@ def _check_options(approach, perspective, level) -> str:
         )
     level = perspective if level is None else level
     if level not in LEVELS[perspective]:
-        supported = "; ".join(f"perspective={p!r}: level in {ls}" for p, ls in LEVELS.items())
         raise OptionError(
             f"bm: level={level!r} is not defined for perspective={perspective!r} "
             f"(approach={approach!r}): the reported flows must lie inside the "
-            f"perspective's perimeter. Supported: {supported}"
+            f"perspective's perimeter. Supported: {_supported_levels()}"
         )
     return level
 
 
+def _supported_levels() -> str:
+    return "; ".join(f"perspective={p!r}: level in {ls}" for p, ls in LEVELS.items())
+
+
 def _check_world(approach, level) -> str:
     if approach not in WORLD_APPROACHES:
+        # bm's default approach is "source": say so, or a user who gave none is puzzled
         raise OptionError(
             f"bm: perspective='world' is implemented with approach='sink' only (Borin & "
             f"Mancini 2019's corrected KWW, as R decompr's bm(perspective='world', "
-            f"approach='sink')), got approach={approach!r}; Stata icio's source-based "
+            f"approach='sink')): pass approach='sink'. Got approach={approach!r} (bm's "
+            f"default when approach= is not given is 'source'); Stata icio's source-based "
             f"world perspective is not implemented"
         )
     level = WORLD_LEVELS[0] if level is None else level
     if level not in WORLD_LEVELS:
-        finer = "; ".join(f"perspective={p!r}: level in {ls}" for p, ls in LEVELS.items())
         raise OptionError(
             f"bm: perspective='world' decomposes each exporter's total exports: level must "
             f"be one of {WORLD_LEVELS} (or None), got level={level!r}. Finer levels are "
-            f"offered by the other perspectives: {finer}"
+            f"offered by the other perspectives: {_supported_levels()}"
         )
     return level
 
