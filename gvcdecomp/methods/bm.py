@@ -127,8 +127,9 @@ def bm(
     eq. (4) is the exporter-level split ``u e_s* = DVA + DDC + FVA + FDC``
     built with the source-based ``A^/s``; eqs. (12)-(13) split bilateral
     exports ``e_sr`` into shipments absorbed as final demand and re-exports
-    of s's exports, the basis of the sink-based terms. BM (2019) equation
-    numbers are not cited (not checked).
+    of s's exports, the basis of the sink-based terms. Of BM (2019) only
+    eq. (54), the world perspective's ``fva``, is cited, as R decompr cites it
+    (not checked against the paper).
     Perspective/approach pairs and term names follow the Stata icio command and the
     R package exvatools (``bm_src``, ``bm_snk``).
 
