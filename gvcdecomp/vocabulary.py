@@ -404,10 +404,17 @@ def not_additive_over(name: str, attrs: Mapping, dim: str) -> str | None:
     """Why variable ``name`` of a result with ``attrs`` may not be summed over ``dim``
     though the glossary calls it additive (None when it may): a Borin–Mancini term
     counted once per perimeter, when ``dim`` splits the perimeters of the result's
-    ``option_perspective``."""
+    ``option_perspective`` or that attribute names no one perspective (years of
+    different perspectives joined list each year's)."""
     if attrs.get("method") != "bm" or name in BM_ANY_PERSPECTIVE:
         return None
     perspective = str(attrs.get("option_perspective", "exporter"))
+    if perspective not in BM_PERIMETER_DIMS and perspective != "world":
+        # e.g. "2000: sector; 2001: exporter", years of different perspectives joined
+        return (
+            f'of perspective "{perspective}", not one of {", ".join(BM_PERIMETER_DIMS)}: '
+            f"its perimeters are unknown, so it is not summed over {dim}s"
+        )
     if dim not in BM_PERIMETER_DIMS.get(perspective, ()):
         return None
     return (

@@ -120,3 +120,22 @@ def test_a_ratio_of_such_terms_is_dropped_not_rebuilt_from_them(table):
     out = gd.ict_slice(r, "pair")
     assert "gvcb" not in out and "gvcb_share" not in out
     assert "gvcb_share (a ratio of gvcb, which do not add up over sectors)" in out.attrs["dropped"]
+
+
+def test_years_of_different_perspectives_joined_are_not_summed(table):
+    """Years joined along ``year`` keep each year's perspective in one attribute
+    ("2000: sector; 2001: exporter"): the sector-perspective year's dva must not be
+    summed as if the whole result were under perspective exporter."""
+    from gvcdecomp.years import concat_years
+
+    sector = gd.decompose(table, "bm", perspective="sector")
+    exporter = gd.decompose(table, "bm", perspective="exporter", level="sector")
+    joined = concat_years([sector.drop_vars("year"), exporter.drop_vars("year")], [2000, 2001])
+    assert joined.attrs["option_perspective"] == "2000: sector; 2001: exporter"
+    out = gd.ict_slice(joined, "pair")
+    assert "dva" not in out and "fva" not in out
+    assert 'dva (of perspective "2000: sector; 2001: exporter"' in out.attrs["dropped"]
+    # gexp adds up under any perspective: both years are the plain sums of the pair's flows
+    A, v, e, owner = dense(table)
+    rows = [1 * N + table.sectors.index(c) for c in GROUP]
+    np.testing.assert_allclose(out["gexp"].sel(exporter="C1").values, [e[rows].sum()] * 2)
