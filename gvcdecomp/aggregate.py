@@ -77,7 +77,8 @@ def aggregate(table, countries=None, sectors=None):
         needed, and one whose members it spreads over regions shared with
         other countries is dropped with a warning. Groups given by name
         (``"NAFTA"``) merge only their members, the default groups being
-        carried on. New codes come in
+        carried on; a listed code that names a default group (ICIO's ``CHN``)
+        stands for all its parts, as in ``groups=``. New codes come in
         order of first appearance: walking the old codes in table order, each
         new code is placed where its first member is (for a split, its targets
         in the order of the concordance rows).
@@ -115,9 +116,7 @@ def aggregate(table, countries=None, sectors=None):
         return Panel(table.years, lambda y: aggregate(table[y], countries, sectors), table.source)
     if not isinstance(table, IOTable):
         raise TypeError(f"aggregate expects an IOTable or a Panel, got {type(table).__name__}")
-    if isinstance(countries, str) or (
-        isinstance(countries, Mapping) and any(isinstance(v, str) for v in countries.values())
-    ):
+    if isinstance(countries, str | Mapping):  # listed CHN brings CN1, CN2 in, named or not
         # the default groups (ICIO's China/Mexico splits) are carried on, not merged into
         # the table: that would change its Leontief inverse (sources/icio.py)
         countries = resolve(countries, table, defaults=False)

@@ -69,3 +69,20 @@ def test_aggregate_merges_only_the_given_groups(icio_like):
         a = gd.aggregate(icio_like, "NAFTA")  # China's parts stay rows of the table
     assert a.countries == ("CHN", "CN1", "CN2", "NAFTA", "JPN")
     assert a.default_groups == {"CHN": ["CHN", "CN1", "CN2"]}
+
+
+def test_aggregate_a_listed_default_group_brings_its_parts(icio_like):
+    """{"Asia": ["CHN", "JPN"]} is China (CHN, CN1, CN2) with Japan whether or not a
+    named group is given beside it (CN1, CN2 stayed apart, CHN's default dropped, when
+    every value was a list)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alone = gd.aggregate(icio_like, {"Asia": ["CHN", "JPN"]})
+        beside = gd.aggregate(icio_like, {"Asia": ["CHN", "JPN"], "NA": "NAFTA"})
+    assert alone.countries == ("Asia", "MEX", "MX1", "MX2", "USA", "CAN")
+    assert alone.default_groups == {"MEX": ["MEX", "MX1", "MX2"]}
+    asia = [COUNTRIES.index(c) for c in ("CHN", "CN1", "CN2", "JPN")]
+    x = icio_like.x.reshape(len(COUNTRIES), 2)
+    for t in (alone, beside):
+        got = t.x.reshape(t.G, 2)[t.countries.index("Asia")]
+        np.testing.assert_allclose(got, x[asia].sum(axis=0))
