@@ -60,8 +60,9 @@ def decompose(
         take precedence). Every method takes ``groups={name: [countries]}``
         (a set of countries treated as one exporter, trade among members
         domestic). Methods that take ``groups=`` get the table's
-        ``default_groups`` (e.g. ICIO's China/Mexico splits merged) unless
-        ``groups`` is given; ``groups=None`` keeps every country separate.
+        ``default_groups`` (e.g. ICIO's China/Mexico splits merged), also
+        beside the groups given (see :func:`gvcdecomp.groups.resolve`);
+        ``groups=None`` keeps every country separate.
     exporter, importer, sector : str or list of str, optional
         Keep only these exporters, importers or exporting sectors, in the order
         given (as Stata icio's ``exporter()`` and ``importer()``): the result
@@ -215,8 +216,12 @@ def run_all(table, specs: dict) -> dict:
     """
     ready = {label: _prepare(fn, table, opts) for label, (fn, opts) in specs.items()}
     table.core
+    # Leontief, which builds the dense B, first: the others then slice their
+    # country blocks from it (the very bits of solving them: Engine.B)
+    first = sorted(specs, key=lambda label: specs[label][0] is not leontief.leontief)
     with threads.for_methods(table.n):
-        return {label: _compute(label, specs[label][0], table, *ready[label]) for label in specs}
+        done = {label: _compute(label, specs[label][0], table, *ready[label]) for label in first}
+    return {label: done[label] for label in specs}
 
 
 def run(fn, table, options: dict) -> xr.Dataset:

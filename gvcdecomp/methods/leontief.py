@@ -54,7 +54,7 @@ def leontief(table, post: str = "exports", groups=None, exporter=None, sector=No
     Dimensions: (source_country, source_sector, exporter|country, sector[, importer
     | destination]); units of the table. ``va_origin`` is GN x GN by nature, so
     this method uses the core's dense B (built from the LU factors on first use
-    and cached; a filter uses it when it is already built); the other variables
+    and cached; with a filter, the solve above); the other variables
     come from solves with the factors.
     """
     if post not in POSTS:
@@ -71,13 +71,12 @@ def leontief(table, post: str = "exports", groups=None, exporter=None, sector=No
         M = c.B * c.v[:, None]  # M[j, i] = v_j B_ji f_i: rows are the source, columns the user
         M *= f
     else:  # the used rows' columns of B only: B e_i for i in cells.rows
+        # solved even when B is built: a call's numbers do not depend on what
+        # other calls cached before it
         cols = cells.rows
-        if "B" in c.engine.__dict__:  # already built: its columns
-            Bc = c.B[:, cols]
-        else:
-            eye = np.zeros((c.n, cols.size))
-            eye[cols, np.arange(cols.size)] = 1.0
-            Bc = c.solve(eye)
+        eye = np.zeros((c.n, cols.size))
+        eye[cols, np.arange(cols.size)] = 1.0
+        Bc = c.solve(eye)
         M = Bc * c.v[:, None]
         M *= f[cols]
     k, q = cells.S.size, cells.Q.size

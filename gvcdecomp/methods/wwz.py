@@ -235,12 +235,13 @@ def _products(table, R, Yc, E, cells):
 def _diag_times(R, w: np.ndarray) -> np.ndarray:
     """``B^{rr} w_r`` for every region r, w of shape (GN, m).
 
-    From the diagonal blocks when they are cached or cheaper; otherwise from one
-    solve with G' m right-hand sides (w's entries of each region, zero
-    elsewhere): 2 n² G' m flops against the blocks' (2/3) n³.
+    From the diagonal blocks when they are cheaper; otherwise from one solve
+    with G' m right-hand sides (w's entries of each region, zero elsewhere):
+    2 n² G' m flops against the blocks' (2/3) n³. Chosen by cost alone, never by
+    what is cached, so that a call's numbers do not depend on earlier calls.
     """
     n, m = w.shape
-    if "Bd" in R.__dict__ or 3 * R.G * m >= n:
+    if 3 * R.G * m >= n:
         return R.diag_times(w)
     X = np.zeros((n, R.G * m))
     for g, r in enumerate(R.rows):
