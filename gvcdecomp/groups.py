@@ -10,6 +10,7 @@ each says so in its result's attributes.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.resources import files
@@ -75,7 +76,8 @@ def resolve(
         default merge, so ``groups="EU27"`` or ``groups={"Asia": ["CHN", "JPN"]}``
         on ICIO still reports Mexico's parts MX1, MX2 merged into MEX, as
         without ``groups``. A default group that shares a member with a given
-        group gives way to it. To keep the parts apart, pass ``groups=None``
+        group gives way to it (a ``UserWarning`` when the given groups hold only
+        some of its parts, the others then being reported apart). To keep the parts apart, pass ``groups=None``
         (every country separate) or load the table with ``split="keep"``.
         False (e.g. for :func:`~gvcdecomp.aggregate.aggregate`, whose table
         carries the default groups on) returns the given groups only.
@@ -114,7 +116,25 @@ def resolve(
         out.update(
             {k: v for k, v in table_defaults.items() if k not in out and not used & set(v)}
         )
+        for k, v in table_defaults.items():
+            _warn_partial(k, v, used, out)
     return out
+
+
+def _warn_partial(name, parts, used, given) -> None:
+    """Warn when given groups take some of a default group's parts (MX1 of MEX) and so
+    leave the others (MEX, MX2) apart: the default merge gives way, which was silent."""
+    held = [p for p in parts if p in used]
+    if not held or len(held) == len(parts) or name in given:
+        return
+    apart = [p for p in parts if p not in used]
+    warnings.warn(
+        f"default group {name!r} ({', '.join(parts)}) not applied: the groups given hold "
+        f"{', '.join(held)} only, leaving {', '.join(apart)} apart; list {name!r} "
+        "in a group for all its parts",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _is_list(spec) -> bool:

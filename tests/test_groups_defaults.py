@@ -56,7 +56,8 @@ def test_groups_none_keeps_every_part(icio_like):
 
 def test_default_giving_way_to_an_overlapping_group(icio_like):
     # China's parts taken apart by the user: the CHN default gives way, MEX stays merged
-    got = resolve({"CHINA": ["CN1", "CN2"]}, icio_like)
+    with pytest.warns(UserWarning, match="CN1, CN2 only, leaving CHN apart"):
+        got = resolve({"CHINA": ["CN1", "CN2"]}, icio_like)
     assert got == {"CHINA": ["CN1", "CN2"], "MEX": ["MEX", "MX1", "MX2"]}
     assert resolve({"Asia": ["CHN", "JPN"]}, icio_like, defaults=False) == {
         "Asia": ["CHN", "CN1", "CN2", "JPN"]
@@ -86,3 +87,23 @@ def test_aggregate_a_listed_default_group_brings_its_parts(icio_like):
     for t in (alone, beside):
         got = t.x.reshape(t.G, 2)[t.countries.index("Asia")]
         np.testing.assert_allclose(got, x[asia].sum(axis=0))
+
+
+@pytest.mark.parametrize(
+    "groups, apart",
+    [({"P": ["MX1"]}, ["MEX", "MX2"]), ({"NA": ["USA", "CAN", "MX1"]}, ["MEX", "MX2"])],
+)
+def test_a_group_taking_some_parts_of_a_default_says_so(icio_like, groups, apart):
+    """A group holding MX1 but not all of Mexico: MEX's merge gives way and MEX, MX2 come
+    out as exporters of their own, which the user did not ask for: it is warned."""
+    with pytest.warns(UserWarning, match=r"default group 'MEX' \(MEX, MX1, MX2\) not applied"):
+        r = gd.decompose(icio_like, "wwz", groups=groups)
+    assert set(apart) <= set(map(str, r["exporter"].values))
+
+
+def test_no_warning_when_the_groups_place_every_part(icio_like):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        resolve({"A": ["MEX", "MX1"], "B": ["MX2"]}, icio_like)
+        resolve({"NA": ["USA", "CAN", "MEX"]}, icio_like)
+        resolve("NAFTA", icio_like)
