@@ -70,3 +70,23 @@ def test_a_blank_label_is_refused(tmp_path):
     write_rda(tmp_path / "WIODlr_WIOT_1970.rda", df)
     with pytest.raises(FileFormatError, match="1 row.* without a Country, e.g. row 4"):
         load_wiod_longrun(1970, path=tmp_path)
+
+
+def test_an_invisible_character_in_a_label_is_shown_escaped(tmp_path):
+    """'AAA\\u200b' (a zero-width space, which strip() keeps) is a label of its own: the
+    message must show it escaped, not print it like AAA_D30t33 as a missing cell."""
+    _, df = synthetic(seed=2)
+    long = to_long(df)
+    long.loc[long.index[3], "row_country"] = "AAA\u200b"
+    long.to_csv(tmp_path / CSV, index=False)
+    with pytest.raises(FileFormatError, match=r"row 'AAA\\u200b_\w+', column"):
+        load_wiod_longrun(1970, path=tmp_path)
+
+
+def test_a_blank_csv_label_is_named(tmp_path):
+    _, df = synthetic(seed=2)
+    long = to_long(df)
+    long.loc[long.index[3], "col_isic3"] = "   "
+    long.to_csv(tmp_path / CSV, index=False)
+    with pytest.raises(FileFormatError, match=r"1 line\(s\) of 1970 with an empty .*col_isic3 empty"):
+        load_wiod_longrun(1970, path=tmp_path)

@@ -191,6 +191,12 @@ def _split_column(file, name: str) -> tuple[str, str]:
     return country, code
 
 
+def _cell(label) -> str:
+    """COUNTRY_code as messages print it (escaped when it holds invisible characters,
+    which would make a mislabelled cell look like a missing one)."""
+    return labelled.shown(f"{label[0]}_{label[1]}")
+
+
 def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
     """Row labels, column labels and values of one year of the publisher's long CSV.
 
@@ -251,7 +257,11 @@ def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
     if unlabelled.any():
         raise FileFormatError(
             f"{file}: {int(unlabelled.sum())} line(s) of {year} with an empty country or "
-            f"industry label, e.g. {long[unlabelled].iloc[0].tolist()}"
+            f"industry label, e.g. "
+            + ", ".join(
+                f"{k} {labelled.shown(v) if isinstance(v, str) else 'empty'}"
+                for k, v in long.loc[unlabelled, list(CSV_COLUMNS[:4])].iloc[0].items()
+            )
         )
     ri, rows = pd.factorize(pd.MultiIndex.from_arrays([long["row_country"], long["row_isic3"]]))
     ci, cols = pd.factorize(pd.MultiIndex.from_arrays([long["col_country"], long["col_isic3"]]))
@@ -260,8 +270,8 @@ def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
         _, first, counts = np.unique(flat, return_index=True, return_counts=True)
         i = int(first[np.argmax(counts > 1)])
         raise FileFormatError(
-            f"{file}: the cell row {rows[ri[i]][0]}_{rows[ri[i]][1]}, column "
-            f"{cols[ci[i]][0]}_{cols[ci[i]][1]} appears more than once in {year}"
+            f"{file}: the cell row {_cell(rows[ri[i]])}, column "
+            f"{_cell(cols[ci[i]])} appears more than once in {year}"
         )
     if flat.size != len(rows) * len(cols):
         absent = np.ones(len(rows) * len(cols), dtype=bool)
@@ -270,7 +280,7 @@ def read_long_csv(file: Path, year: int, chunksize: int = 2_000_000):
         raise FileFormatError(
             f"{file}: {int(absent.sum())} of the {absent.size} cells of {year} "
             f"({len(rows)} rows x {len(cols)} columns) are absent, e.g. row "
-            f"{rows[r][0]}_{rows[r][1]}, column {cols[c][0]}_{cols[c][1]}; is the file cut short?"
+            f"{_cell(rows[r])}, column {_cell(cols[c])}; is the file cut short?"
         )
     values = np.empty((len(rows), len(cols)))
     values[ri, ci] = value
