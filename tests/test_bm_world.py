@@ -144,6 +144,24 @@ def test_world_fva_counts_each_reexported_item_once(groups):
     assert abs(float(ds.fva.sum()) - reexported.sum()) < 1e-12 * float(ds.gexp.sum())
 
 
+def test_a_loop_through_the_origin_worked_by_hand():
+    """One industry each: A sells 2 to S and 10 of final goods to K, S sells its 5 to A,
+    K makes 1 for itself. Value added: A 12 - 5 = 7, S 5 - 2 = 3, K 1. All of S's value
+    added leaves A for K: fva(A) = 3. A's own value added, 7, first leaves A as A's
+    sales do, 2/12 of it to S: S exports that part at least once (some of it cycles
+    A, S, A, S, ...) and it is counted at its last pass, fva(S) = 7 * 2/12 = 7/6,
+    though KWW's FVA of S is 0 (S's exports all go to A, which re-exports them)."""
+    Z = np.zeros((3, 3))
+    Z[0, 1], Z[1, 0] = 2.0, 5.0
+    Y = np.zeros((3, 3, 1))
+    Y[0, 2, 0], Y[2, 2, 0] = 10.0, 1.0
+    t = gd.IOTable(Z, Y, ["A", "S", "K"], ["i"], ["F"])
+    ds = world(t)
+    np.testing.assert_allclose(ds.fva.values, [3.0, 7 / 6, 0.0], rtol=1e-14, atol=1e-14)
+    k = gd.decompose(t, "kww")
+    np.testing.assert_allclose((k.FVA_FIN + k.FVA_INT).values, [3.0, 0.0, 0.0], atol=1e-14)
+
+
 # -- identities and relations -----------------------------------------------------------
 
 
