@@ -77,8 +77,9 @@ def resolve(
         on ICIO still reports Mexico's parts MX1, MX2 merged into MEX, as
         without ``groups``. A default group that shares a member with a given
         group gives way to it (a ``UserWarning`` when the given groups hold only
-        some of its parts, the others then being reported apart). To keep the parts apart, pass ``groups=None``
-        (every country separate) or load the table with ``split="keep"``.
+        some of its parts, the others then being reported apart). To keep the
+        parts apart, pass ``groups=None`` (every country separate) or load the
+        table with ``split="keep"``.
         False (e.g. for :func:`~gvcdecomp.aggregate.aggregate`, whose table
         carries the default groups on) returns the given groups only.
 

@@ -264,6 +264,7 @@ def _series_label(data, variable, units, frames) -> str:
     attrs = getattr(data, "attrs", {}) or {}
     if "long_name" in attrs and "units" in attrs:
         long_name, found = attrs["long_name"], attrs["units"]
+        origin = "the data's attributes, which arithmetic such as 100 * data keeps"
     else:
         name = variable or getattr(data, "name", None)
         var = lookup(str(name)) if name is not None else None
@@ -279,6 +280,10 @@ def _series_label(data, variable, units, frames) -> str:
         long_name, found = var.long_name, attrs.get("units") or (
             "units of the table" if var.units == TABLE_UNITS else var.units
         )  # a flow's units are the table's, which the registry cannot know
+        origin = (
+            "the data's attributes, which arithmetic such as 100 * data keeps"
+            if attrs.get("units") else f"the glossary entry of {name!r}"
+        )
     if units is not None:
         return f"{long_name} ({units})"
     if found == "fraction":
@@ -286,8 +291,8 @@ def _series_label(data, variable, units, frames) -> str:
         top = np.nanmax(np.abs(values), initial=0.0)
         if top > 1 + 1e-9:
             raise OptionError(
-                f"plot_series: values up to {top:g} drawn under a label in 'fraction' (kept "
-                "from the data's attributes, which arithmetic such as 100 * data keeps): "
+                f"plot_series: values up to {top:g} drawn under a label in 'fraction' (from "
+                f"{origin}): "
                 'pass units= (e.g. units="%" for percentages, units="fraction" for a ratio '
                 "above 1) or ylabel="
             )

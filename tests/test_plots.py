@@ -155,8 +155,11 @@ def test_plot_series_label_does_not_keep_a_fraction_unit_through_rescaling():
     # before: labelled "(fraction)" under values of 80.5 to 83
     with pytest.raises(OptionError, match="values up to 83 drawn under a label in 'fraction'"):
         plots.plot_series(pct)
-    with pytest.raises(OptionError, match="label in 'fraction'"):  # the registry's unit too
+    # the registry's unit too, and the message says where the unit came from
+    with pytest.raises(OptionError, match="from the glossary entry of 'DVA_absorbed_abroad_s"):
         plots.plot_series(pct.to_pandas(), variable="DVA_absorbed_abroad_share")
+    with pytest.raises(OptionError, match="from the data's attributes"):
+        plots.plot_series(pct)
     with pytest.raises(OptionError, match="label in 'fraction'"):  # any of several sources
         plots.plot_series({"a": da, "b": pct})
     ax = plots.plot_series(pct, units="%")

@@ -88,5 +88,5 @@ def test_a_blank_csv_label_is_named(tmp_path):
     long = to_long(df)
     long.loc[long.index[3], "col_isic3"] = "   "
     long.to_csv(tmp_path / CSV, index=False)
-    with pytest.raises(FileFormatError, match=r"1 line\(s\) of 1970 with an empty .*col_isic3 empty"):
+    with pytest.raises(FileFormatError, match=r"1 line\(s\) of 1970 .*col_isic3 empty"):
         load_wiod_longrun(1970, path=tmp_path)
