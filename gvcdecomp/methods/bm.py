@@ -111,8 +111,8 @@ def bm(
       R decompr), ``fdc = fc - fva``;
 
     so ``dva``, ``vax``, ``ref``, ``ddc`` are KWW terms 1–5, 1–3, 4–5 and 6, the
-    first part of ``fva`` is KWW's FVA_FIN + FVA_INT and ``fva`` ≥ KWW's FVA,
-    ``fdc`` ≤ KWW's FDC. See :func:`_world`.
+    first part of ``fva`` is KWW's FVA_FIN + FVA_INT and, where final demand is
+    nonnegative, ``fva`` ≥ KWW's FVA, ``fdc`` ≤ KWW's FDC. See :func:`_world`.
 
     Identities (to round-off): ``gexp = dc + fc``, ``dc = dva + ddc``,
     ``fc = fva + fdc``, ``dva = vax + ref``, ``gvc = gvcb + gvcf = gexp - davax``.
@@ -295,7 +295,9 @@ def _world(table, approach, groups) -> xr.Dataset:
     the second adds what KWW counts in no exporter's FVA: intermediates that s
     ships to the origin t and that t re-exports (only t then carries them
     across a border again, as its own value added). Hence ``fva`` ≥ KWW's FVA
-    and ``fdc`` ≤ KWW's FDC, while ``dva``, ``vax``, ``ref`` and ``ddc`` are KWW
+    and ``fdc`` ≤ KWW's FDC where final demand is nonnegative (an origin whose
+    final exports are net of a larger inventory draw, ``Y_t*`` < 0, makes the
+    second part negative), while ``dva``, ``vax``, ``ref`` and ``ddc`` are KWW
     terms 1–5, 1–3, 4–5 and 6.
 
     Reference: Borin & Mancini (2019), WB PRWP 8804, eq. (54) for ``fva``, as
