@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -337,7 +338,8 @@ def ict_slice(
     sum_members : mapping {name: list of codes or a built-in group name}, or a name, optional
         Adds up the results of each group's members into one row (``"EU27"``
         or ``{"EU": "EU27_2020"}`` resolved with :func:`gvcdecomp.groups.resolve`
-        against the result's codes and year). This is *the sum of the
+        against the result's codes and year; a result that kept ICIO's split
+        parts, ``groups=None``, has MX1, MX2 counted with MEX). This is *the sum of the
         members*: their exports to each other stay counted as exports, so it
         is not the group as one economy. For that, decompose with
         ``groups="EU27"`` (trade among members domestic) and slice the result:
@@ -585,8 +587,12 @@ def _select_countries(ds, dim, countries, sum_members):
         ds = ds.sel({dim: wanted})
     if sum_members is None:
         return ds, ""
+    from .sources.icio import split_groups
+
     year = int(ds["year"]) if "year" in ds.coords and ds["year"].ndim == 0 else None
-    groups = resolve(sum_members, countries=have, year=year)
+    # a result that kept ICIO's split parts (groups=None): MEX in a group brings MX1, MX2
+    parts = SimpleNamespace(countries=have, year=year, default_groups=split_groups(have))
+    groups = resolve(sum_members, parts, defaults=False)
     for m in groups.values():
         _check_countries(list(m), [str(c) for c in ds[dim].values])
     parts = [

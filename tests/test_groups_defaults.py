@@ -107,3 +107,19 @@ def test_no_warning_when_the_groups_place_every_part(icio_like):
         resolve({"A": ["MEX", "MX1"], "B": ["MX2"]}, icio_like)
         resolve({"NA": ["USA", "CAN", "MEX"]}, icio_like)
         resolve("NAFTA", icio_like)
+
+
+@pytest.mark.parametrize("members", ["NAFTA", {"NAFTA": ["USA", "CAN", "MEX"]}])
+def test_sum_members_over_a_result_keeping_the_parts(icio_like, monkeypatch, members):
+    """ict_slice(sum_members="NAFTA") on a result with Mexico's parts kept apart
+    (groups=None) adds MX1 and MX2 in with MEX (it summed USA, CAN, MEX only: 2130 of
+    the 3399 of these rows' exports), as a named or listed group on the table does."""
+    from gvcdecomp import ict
+
+    monkeypatch.setattr(ict, "USER_GROUPS", {("both", None): tuple(icio_like.sectors)})
+    r = gd.decompose(icio_like, "wwz", groups=None)
+    out = gd.ict_slice(r, "both", sum_members=members)
+    e = icio_like.exports.reshape(len(COUNTRIES), 2, len(COUNTRIES))
+    rows = [COUNTRIES.index(c) for c in ("USA", "CAN", "MEX", "MX1", "MX2")]
+    np.testing.assert_allclose(out["gexp"].sel(exporter="NAFTA").sum().item(), e[rows].sum())
+    assert "MX1, MX2" in out.attrs["aggregation"]
