@@ -261,7 +261,7 @@ def _check_world(approach, level) -> str:
             f"Mancini 2019's corrected KWW, as R decompr's bm(perspective='world', "
             f"approach='sink')): pass approach='sink'. Got approach={approach!r} (bm's "
             f"default when approach= is not given is 'source'); Stata icio's source-based "
-            f"world perspective is not implemented"
+            f"world perspective (icio's default approach there) is not implemented"
         )
     level = WORLD_LEVELS[0] if level is None else level
     if level not in WORLD_LEVELS:
