@@ -177,7 +177,8 @@ def check_identities(ds, tol):
 
 def check_kww_relations(ds, k, tol):
     """BM (2019): the domestic terms are KWW's; the correction moves foreign value
-    added from KWW's FDC to FVA (re-exports by the origin), never the other way."""
+    added from KWW's FDC to FVA (re-exports by the origin), never the other way where
+    final demand is nonnegative (the random tables; WIOD 2013 2011 keeps it too)."""
     scale = float(np.abs(ds.gexp).max())
     assert _rel(ds.gexp, k.gexp, scale) < tol
     assert _rel(ds.dva, sum(k[x] for x in KWW_TERMS[:5]), scale) < tol
