@@ -542,8 +542,24 @@ def _read(path) -> xr.Dataset:
         first = str(e).strip().splitlines()[0] if str(e).strip() else ""
         kind = "zarr store" if zarr_store else "netCDF-3 file"
         raise FileFormatError(
-            f"{path}: not a readable {kind} ({type(e).__name__}: {first})"
+            f"{path}: not a readable {kind}{'' if zarr_store else _why_unreadable(path)} "
+            f"({type(e).__name__}: {first})"
         ) from e
+
+
+def _why_unreadable(path: Path) -> str:
+    """What the first bytes of a file that failed to open say it is: a netCDF-3
+    header (then it is cut short or damaged, as scipy's message does not say), HDF5,
+    nothing."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if not head:
+        return ": the file is empty"
+    if head.startswith(b"CDF"):
+        return ": it starts as one but cannot be read whole (cut short or damaged)"
+    if head.startswith(b"\x89HDF"):
+        return ": a netCDF-4 (HDF5) file; gvcdecomp reads the netCDF-3 files it writes"
+    return ""
 
 
 def _read_float64(path: Path, ds: xr.Dataset) -> dict[str, np.ndarray]:
