@@ -280,3 +280,55 @@ def test_wiod2013_2011(wiod2013_dir):
     full = gd.decompose(t, "leontief")
     got = gd.decompose(gd.load_wiod2013(2011, path=wiod2013_dir), "leontief", exporter="USA")
     assert_selected(got, full.sel(exporter=["USA"]), exact=False)
+
+
+# -- found by attack (sets, members of regions, panels, kww's gap warning) ---------------
+@pytest.mark.parametrize("value", [{"C2", "C0"}, frozenset({"C2", "C0"})])
+def test_a_set_has_no_order_to_keep(value):
+    """Results keep the order given; a set's order changes with the hash seed."""
+    with pytest.raises(gd.OptionError, match=r"exporter= keeps the codes in the order given.*sorted"):
+        gd.decompose(random_table(4, 3), "kww", exporter=value)
+
+
+def test_a_zero_dimensional_array_is_a_code():
+    got = gd.decompose(random_table(4, 3), "kww", exporter=np.array("C2"))
+    assert list(got.exporter.values) == ["C2"] and got.attrs["option_exporter"] == "['C2']"
+
+
+def test_a_member_of_a_region_is_named_with_its_region():
+    """With groups (given, or the table's defaults) a member is not a code: the
+    message says which region holds it."""
+    t = random_table(5, 3)
+    with pytest.raises(gd.UnknownLabelError, match="'C3' is a member of region 'EU'"):
+        gd.decompose(t, "wwz", groups=GROUPS, importer="C3")
+    t.default_groups = {"C0": ["C0", "C1"]}  # as ICIO's CHN = CHN + CN1 + CN2
+    with pytest.raises(gd.UnknownLabelError, match="'C1' is a member of region 'C0'.*groups=None"):
+        gd.decompose(t, "kww", exporter="C1")
+    assert list(gd.decompose(t, "kww", groups=None, exporter="C1").exporter.values) == ["C1"]
+
+
+def test_a_code_missing_in_one_year_of_a_panel_names_the_year():
+    def load(year):
+        t = random_table(3, 2, seed=year - 2000)
+        names = ["AAA", "BBB", "CCC" if year == 2001 else "DDD"]
+        return gd.IOTable(t.Z, t.Y, names, t.sectors, t.fd_categories)
+
+    panel = gd.Panel([2001, 2002], load, "toy")
+    with pytest.raises(gd.UnknownLabelError, match="^toy 2002: exporter='CCC': unknown country"):
+        gd.decompose(panel, "kww", exporter="CCC", progress=False)
+
+
+def test_kww_gap_warning_speaks_of_the_exporters_kept():
+    """With published output KWW's BalanceWarning names the worst exporter and the
+    world total: of the exporters kept, as WWZ's does (and as ``gap_world``)."""
+    with pytest.warns(gd.BalanceWarning) as caught:
+        full = gd.decompose(stored_output_table(4, 3, seed=2), "kww")
+    share = np.abs(full["gap"].values) / full["gexp"].values
+    worst, least = (str(full.exporter.values[i]) for i in (share.argmax(), share.argmin()))
+    assert f"of {worst}'s gross exports" in str(caught[-1].message)
+    with pytest.warns(gd.BalanceWarning) as caught:
+        got = gd.decompose(stored_output_table(4, 3, seed=2), "kww", exporter=least)
+    message = str(caught[-1].message)
+    assert f"of {least}'s gross exports" in message and "1 exporter(s)" in message
+    assert f"world total {got.attrs['gap_world']:.6g}" in message
+    assert got.attrs["gap_world"] == float(full["gap"].sel(exporter=least))

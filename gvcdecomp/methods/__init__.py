@@ -10,7 +10,7 @@ import xarray as xr
 from tqdm import tqdm
 
 from .. import threads
-from ..errors import OptionError
+from ..errors import OptionError, UnknownLabelError
 from ..panel import Panel
 from ..table import IOTable
 from ..years import concat_years
@@ -122,7 +122,7 @@ def decompose(
             # one year at a time: the table and its core are freed when run_all returns;
             # warnings are held while the bar runs, the years' balance findings summarised
             with data.collecting(hold=True):
-                per_year = [run_all(data[y], specs) for y in years]
+                per_year = [_run_year(data, y, specs) for y in years]
         else:
             from ..distributed import map_years
 
@@ -224,6 +224,15 @@ def run_all(table, specs: dict) -> dict:
     return {label: done[label] for label in specs}
 
 
+def _run_year(panel: Panel, year: int, specs: dict) -> dict:
+    """:func:`run_all` on one year of a panel; an unknown code (a filter's, a
+    group member) is named with the year that lacks it, as other years may have it."""
+    try:
+        return run_all(panel[year], specs)
+    except UnknownLabelError as e:
+        raise UnknownLabelError(f"{panel.source} {year}: {e}") from e
+
+
 def run(fn, table, options: dict) -> xr.Dataset:
     """``fn(table, **options)``, with the table's default groups unless overridden
     and the filters applied (see :func:`decompose`)."""
@@ -254,7 +263,7 @@ def _prepare(fn, table, options: dict) -> tuple[dict, dict, dict]:
             _filters.check_known(name, value, table.sectors, "sector")
         else:
             what = "country or group" if options.get("groups") else "country"
-            _filters.check_known(name, value, regions, what)
+            _filters.check_known(name, value, regions, what, options.get("groups"))
     native = {k: v for k, v in filters.items() if k in params}
     return options, native, {k: v for k, v in filters.items() if k not in params}
 

@@ -5,7 +5,9 @@ order given: ``decompose(t, m, exporter=["USA", "JPN"])`` equals
 ``decompose(t, m).sel(exporter=["USA", "JPN"])``. A single code keeps its
 dimension (length 1). Methods whose function takes the filter as a parameter
 (WWZ: exporter and sector; Leontief: exporter and sector) compute only the
-selected part; the others are computed whole and selected afterwards.
+selected part; the others are computed whole and selected afterwards (KWW
+selects its exporters itself, before its gap check, so that a ``BalanceWarning``
+speaks of the exporters kept, as WWZ's does).
 """
 
 from __future__ import annotations
@@ -33,10 +35,17 @@ def as_list(name: str, value) -> list[str]:
     """A filter's value (a code or a list of codes) as a list of str.
 
     Raises :class:`~gvcdecomp.errors.OptionError` for an empty list, a
-    repeated code or a value that is not a code.
+    repeated code, a set (it has no order to keep) or a value that is not a code.
     """
+    if isinstance(value, np.ndarray) and value.ndim == 0:  # np.array("USA")
+        value = value.item()
     if isinstance(value, str):
         value = [value]
+    elif isinstance(value, set | frozenset):
+        raise OptionError(
+            f"{name}= keeps the codes in the order given, and a set has none: pass a list, "
+            f"e.g. sorted({value!r}), got a {type(value).__name__}"
+        )
     elif isinstance(value, bytes | dict) or not hasattr(value, "__iter__"):
         raise OptionError(f"{name}= takes a code or a list of codes, got {value!r}")
     value = list(value)
@@ -49,16 +58,28 @@ def as_list(name: str, value) -> list[str]:
     return value
 
 
-def check_known(name: str, value: list, existing, what: str) -> None:
+def check_known(name: str, value: list, existing, what: str, groups=None) -> None:
     """:class:`~gvcdecomp.errors.UnknownLabelError` for a code of ``value`` not
-    among ``existing`` (the coordinates of the dimension, ``what`` naming them)."""
+    among ``existing`` (the coordinates of the dimension, ``what`` naming them);
+    ``groups`` (``{name: members}``, the regions in force) names the region of
+    a code that is a member of one."""
     existing = [str(e) for e in existing]
     for v in value:
         if v not in existing:
             raise UnknownLabelError(
                 f"{name}={v!r}: unknown {what} {v!r}; the result has {', '.join(existing)}"
-                + _group_hint(name, v)
+                + (_member_hint(name, v, groups or {}) or _group_hint(name, v))
             )
+
+
+def _member_hint(name: str, code: str, groups: dict) -> str:
+    within = [g for g, members in groups.items() if code in members]
+    if not within:
+        return ""
+    return (
+        f" ({code!r} is a member of region {within[0]!r}, whose name is the code there; "
+        f"groups=None keeps every country, {code!r} included, separate)"
+    )
 
 
 def _group_hint(name: str, code: str) -> str:

@@ -34,7 +34,7 @@ WWZ_TO_KWW = {
 }
 
 
-def kww(table, groups=None) -> xr.Dataset:
+def kww(table, groups=None, exporter=None) -> xr.Dataset:
     r"""Koopman–Wang–Wei decomposition of each country's gross exports into 9 terms.
 
     For exporter s, with ``V^s`` its value-added coefficients, ``B`` the global
@@ -74,6 +74,10 @@ def kww(table, groups=None) -> xr.Dataset:
         :func:`~gvcdecomp.methods.wwz.wwz`: s, r and t above are then regions,
         trade among members is domestic (it is not in ``E^{s*}``), and the
         blocks ``A^{ss}``, ``L^{ss}``, ``B^{ss}`` span all members' rows.
+    exporter : list of str, optional
+        Keep only these exporters (regions), in this order (``decompose``'s
+        filter): every exporter is computed, the selection made before the
+        ``gap`` check, which then reports on (and totals) the exporters kept.
 
     Returns
     -------
@@ -124,6 +128,8 @@ def kww(table, groups=None) -> xr.Dataset:
         table, variables, ("exporter",), {"exporter": list(R.names)}, "kww", REFERENCE,
         groups=groups,
     )  # fmt: skip
+    if exporter is not None:  # before the gap check: it reports on the exporters kept
+        ds = ds.sel(exporter=exporter)
     return with_gap(ds, ())
 
 
