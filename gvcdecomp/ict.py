@@ -369,7 +369,10 @@ def ict_slice(
         ``EXGR_DVASH`` = Σ_r dc / Σ_r gexp (domestic content, Hummels–Ishii–Yi),
         by exporter; a :func:`~gvcdecomp.wwz_summary` result keeps its
         ``DVA_absorbed_abroad_share`` by importer, recomputed, and gets the
-        group and importer shares of its ``DVA`` (terms 1–5). For an :class:`IOTable`, dimensions ([year,] country[,
+        group and importer shares of its ``DVA`` (terms 1–5). For an :class:`IOTable`
+        (its ``default_groups`` merged first, as :func:`~gvcdecomp.decompose` does: ICIO's
+        CN1, MX1, ... count in CHN, MEX, their sales to each other not as exports; load
+        with ``split="keep"`` for the parts), dimensions ([year,] country[,
         destination]): ``output``, ``value_added``, ``exports``, ``final_use``
         and ``intermediate_use`` (sales by using country) of the group, and
         ``output_share``, ``value_added_share``, ``exports_share`` of the
@@ -384,6 +387,7 @@ def ict_slice(
     mapping given as ``countries`` (use ``sum_members`` or ``groups=``).
     :func:`to_frame` makes a tidy DataFrame of it.
     """
+    from .aggregate import aggregate
     from .table import IOTable
 
     kw = dict(group=group, countries=countries, sum_members=sum_members, optional=optional)
@@ -402,6 +406,8 @@ def ict_slice(
             "decompose with groups={name: [codes]} for the group as one exporter"
         )
     if isinstance(obj, IOTable):
+        if obj.default_groups:  # ICIO's CN1, MX1, ...: parts of CHN, MEX, as decompose reports
+            obj = aggregate(obj, obj.default_groups)  # flows add up: exact
         ds, shares = _table_dataset(obj), _TABLE_SHARES
     elif isinstance(obj, xr.Dataset):
         ds, shares = obj, None

@@ -123,3 +123,22 @@ def test_sum_members_over_a_result_keeping_the_parts(icio_like, monkeypatch, mem
     rows = [COUNTRIES.index(c) for c in ("USA", "CAN", "MEX", "MX1", "MX2")]
     np.testing.assert_allclose(out["gexp"].sel(exporter="NAFTA").sum().item(), e[rows].sum())
     assert "MX1, MX2" in out.attrs["aggregation"]
+
+
+def test_ict_slice_of_a_table_merges_the_default_groups(icio_like, monkeypatch):
+    """A table slice reports Mexico as decompose does: MEX, MX1, MX2 as one country, their
+    sales to each other not exports (the parts were countries of their own, and summing
+    them gave 1945 of exports against Mexico's 1467)."""
+    from gvcdecomp import ict
+
+    monkeypatch.setattr(ict, "USER_GROUPS", {("first", None): (icio_like.sectors[0],)})
+    out = gd.ict_slice(icio_like, "first")
+    assert list(map(str, out["country"].values)) == ["CHN", "MEX", "USA", "CAN", "JPN"]
+    e = icio_like.exports.reshape(len(COUNTRIES), 2, len(COUNTRIES))
+    mex = [COUNTRIES.index(c) for c in ("MEX", "MX1", "MX2")]
+    outside = [j for j in range(len(COUNTRIES)) if j not in mex]
+    np.testing.assert_allclose(
+        out["exports"].sel(country="MEX").sum().item(), e[np.ix_(mex, [0], outside)].sum()
+    )
+    x = icio_like.x.reshape(len(COUNTRIES), 2)[mex]
+    np.testing.assert_allclose(out["output_share"].sel(country="MEX"), x[:, 0].sum() / x.sum())
