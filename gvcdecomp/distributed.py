@@ -16,12 +16,12 @@ def _one_year(panel, year, specs):
     # runs on a worker: the table is read there, never shipped, and every method
     # of the list runs on it before it is dropped. Its warnings are returned, not
     # printed there (across the client's bar, at no line of the caller's code).
-    from .methods import run_all
+    from .methods import run_year
 
     before = set(table_module._WARNED)
     with warnings.catch_warnings(record=True) as held, table_module.defer_warnings():
         table = panel[year]
-        out = run_all(table, specs)
+        out = run_year(panel, year, table, specs)
     found = (table.diagnostics, table.notes, table_module._WARNED - before)
     return out, found, [(w.category, str(w.message)) for w in held]
 

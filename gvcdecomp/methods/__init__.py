@@ -119,10 +119,10 @@ def decompose(
         desc = "+".join(specs)
         if client is None:
             years = tqdm(data.years, desc=desc, disable=not show)
-            # one year at a time: the table and its core are freed when run_all returns;
+            # one year at a time: the table and its core are freed when run_year returns;
             # warnings are held while the bar runs, the years' balance findings summarised
             with data.collecting(hold=True):
-                per_year = [_run_year(data, y, specs) for y in years]
+                per_year = [run_year(data, y, data[y], specs) for y in years]
         else:
             from ..distributed import map_years
 
@@ -224,11 +224,12 @@ def run_all(table, specs: dict) -> dict:
     return {label: done[label] for label in specs}
 
 
-def _run_year(panel: Panel, year: int, specs: dict) -> dict:
-    """:func:`run_all` on one year of a panel; an unknown code (a filter's, a
-    group member) is named with the year that lacks it, as other years may have it."""
+def run_year(panel: Panel, year: int, table, specs: dict) -> dict:
+    """:func:`run_all` on ``table``, the panel's ``year``; an unknown code (a
+    filter's, a group member) is named with the year that lacks it, as other
+    years may have it."""
     try:
-        return run_all(panel[year], specs)
+        return run_all(table, specs)
     except UnknownLabelError as e:
         raise UnknownLabelError(f"{panel.source} {year}: {e}") from e
 
