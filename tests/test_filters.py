@@ -341,3 +341,12 @@ def test_kww_gap_warning_speaks_of_the_exporters_kept():
     assert f"of {least}'s gross exports" in message and "1 exporter(s)" in message
     assert f"world total {got.attrs['gap_world']:.6g}" in message
     assert got.attrs["gap_world"] == float(full["gap"].sel(exporter=least))
+
+
+def test_wwz_gap_warning_with_sector_says_its_base():
+    """With sector= the share in WWZ's BalanceWarning is of the asked sectors'
+    exports, not of the exporter's gross exports, and the message says so."""
+    with pytest.warns(gd.BalanceWarning) as caught:
+        got = gd.decompose(stored_output_table(4, 3, seed=2), "wwz", exporter="C3", sector="s1")
+    share = abs(float(got["gap"].sum())) / float(np.abs(got["gexp"]).sum())
+    assert f"{share:.3%} of C3's exports in the sectors asked" in str(caught[-1].message)

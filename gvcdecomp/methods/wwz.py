@@ -168,7 +168,8 @@ def wwz(table, groups=None, exporter=None, sector=None) -> xr.Dataset:
         table, terms, ("exporter", "sector", "importer"), coords, method="wwz",
         reference=REFERENCE, groups=groups,
     )  # fmt: skip
-    return with_gap(ds, ("sector", "importer"))
+    of = "" if sector is None else "exports in the sectors asked"  # the shares' base
+    return with_gap(ds, ("sector", "importer"), of)
 
 
 #: Vectors that A^{sr} multiplies in the terms (see :func:`_products`).
@@ -253,9 +254,10 @@ def _diag_times(R, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
+def with_gap(ds: xr.Dataset, dims, of: str = "") -> xr.Dataset:
     """Record the world total of ``gap`` and warn when an exporter's gap exceeds
-    ``GAP_WARN`` of its gross exports (only with published output)."""
+    ``GAP_WARN`` of its gross exports (summed over ``dims``; ``of`` names what
+    they are when not all of them, only with published output)."""
     # on the numpy arrays: xarray's reductions cost more than the rest of KWW
     gap, gexp = ds["gap"], ds["gexp"].transpose(*ds["gap"].dims)
     ds.attrs["gap_world"] = float(gap.values.sum())
@@ -267,7 +269,7 @@ def with_gap(ds: xr.Dataset, dims) -> xr.Dataset:
         worst = int(np.argmax(share))
         warnings.warn(
             f"{ds.attrs['source']}: with stored gross output the terms leave "
-            f"{float(share.max()):.3%} of {ds['exporter'].values[worst]}'s gross exports "
+            f"{float(share.max()):.3%} of {ds['exporter'].values[worst]}'s {of or 'gross exports'} "
             f"unexplained ({int((share > GAP_WARN).sum())} exporter(s) above "
             f"{GAP_WARN:.2%}; world total {ds.attrs['gap_world']:.6g}); see variable 'gap'",
             BalanceWarning,
