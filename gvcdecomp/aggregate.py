@@ -202,7 +202,8 @@ def _carried_groups(table, region, new_countries) -> dict:
     countries, e.g. MEX's parts inside NAFTA) needs no group any more; one whose
     members are spread over regions, some shared with countries outside it (it
     would take them in), or whose name is now a country outside it, is dropped
-    with a warning.
+    with a warning; one carried on over a region the aggregation named (P for
+    MX1) is warned, as methods merge that region into the group.
     """
     out = {}
     for name, members in table.default_groups.items():
@@ -225,6 +226,14 @@ def _carried_groups(table, region, new_countries) -> dict:
             except GVCError as e:  # e.g. the group's name is now a country outside it
                 warnings.warn(f"default group {name!r} dropped: {e}", UserWarning, stacklevel=3)
                 continue
+            renamed = [m for m in members if m not in table.default_groups[name]]
+            if renamed:  # the user's new region would vanish into the group unannounced
+                warnings.warn(
+                    f"default group {name!r} carried on as {', '.join(members)}: methods "
+                    f"merge {', '.join(renamed)} into {name!r} (groups=None keeps it apart)",
+                    UserWarning,
+                    stacklevel=3,
+                )
             out[name] = members
     return out
 

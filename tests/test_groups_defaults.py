@@ -142,3 +142,13 @@ def test_ict_slice_of_a_table_merges_the_default_groups(icio_like, monkeypatch):
     )
     x = icio_like.x.reshape(len(COUNTRIES), 2)[mex]
     np.testing.assert_allclose(out["output_share"].sel(country="MEX"), x[:, 0].sum() / x.sum())
+
+
+def test_aggregate_naming_a_part_warns_that_methods_merge_it(icio_like):
+    """aggregate(t, {"P": ["MX1"]}) carries MEX on as MEX, P, MX2: decompose then merges
+    the user's region P into MEX, where it was silently gone from the results."""
+    with pytest.warns(UserWarning, match="carried on as MEX, P, MX2: methods merge P"):
+        a = gd.aggregate(icio_like, {"P": ["MX1"]})
+    assert a.default_groups["MEX"] == ["MEX", "P", "MX2"]
+    r = gd.decompose(a, "wwz")
+    assert "P" not in set(map(str, r["exporter"].values))
