@@ -361,7 +361,8 @@ def ict_slice(
         - ``DVA_absorbed_abroad_share`` = Σ_r DVA / Σ_r gexp (the 2014 ICT
           study's "DVA share"), by exporter;
         - ``DVA_group_share`` = the group's Σ_r DVA / the exporter's Σ_r DVA over
-          all sectors;
+          all sectors (dropped, and named, for a result of
+          ``decompose(..., sector=...)``, which lacks the other sectors);
         - ``DVA_importer_share`` = DVA / Σ_r DVA, where that value added is
           absorbed.
 
@@ -388,7 +389,7 @@ def ict_slice(
     :func:`to_frame` makes a tidy DataFrame of it.
     """
     from .aggregate import aggregate
-    from .table import IOTable
+    from .table import IOTable, defer_warnings
 
     kw = dict(group=group, countries=countries, sum_members=sum_members, optional=optional)
     if is_years(obj):
@@ -407,7 +408,8 @@ def ict_slice(
         )
     if isinstance(obj, IOTable):
         if obj.default_groups:  # ICIO's CN1, MX1, ...: parts of CHN, MEX, as decompose reports
-            obj = aggregate(obj, obj.default_groups)  # flows add up: exact
+            if True:
+                obj = aggregate(obj, obj.default_groups)  # flows add up: exact
         ds, shares = _table_dataset(obj), _TABLE_SHARES
     elif isinstance(obj, xr.Dataset):
         ds, shares = obj, None
@@ -441,7 +443,7 @@ def ict_slice(
     elif "importer" in out.dims and (
         set(WWZ_TERMS) <= set(out.data_vars) or {"DVA", "gexp"} <= set(out.data_vars)
     ):
-        _add_dva_shares(out, ds)
+        _add_dva_shares(out, ds, dropped)
     elif "importer" in out.dims and {"dc", "gexp"} <= set(out.data_vars):  # Leontief, BM
         out["EXGR_DVASH"] = _share(out["dc"].sum("importer"), out["gexp"].sum("importer"))
     out.attrs = (
@@ -543,7 +545,7 @@ def _table_dataset(t) -> xr.Dataset:
     return ds if t.year is None else ds.assign_coords(year=t.year)
 
 
-def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset) -> None:
+def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset, dropped: dict) -> None:
     # Sum each term over importers before adding terms, as wwz.summarize and
     # cli.dva_shares do, so that the shares agree to the last bit.
     terms = WWZ_GROUPS["DVA"] if set(WWZ_TERMS) <= set(out.data_vars) else ("DVA",)
@@ -555,7 +557,10 @@ def _add_dva_shares(out: xr.Dataset, ds: xr.Dataset) -> None:
     share = "DVA_absorbed_abroad_share"
     if share not in out:  # a summary's own share, recomputed by importer, is kept
         out[share] = _share(dva, out["gexp"].sum("importer"))
-    out["DVA_group_share"] = _share(dva, total)
+    if "option_sector" in ds.attrs:  # decompose(sector=...): the other sectors are not there
+        dropped["DVA_group_share"] = "the result holds only the sectors of its sector= filter"
+    else:
+        out["DVA_group_share"] = _share(dva, total)
     out["DVA_importer_share"] = _share(out["DVA"], dva)
 
 

@@ -350,3 +350,17 @@ def test_wwz_gap_warning_with_sector_says_its_base():
         got = gd.decompose(stored_output_table(4, 3, seed=2), "wwz", exporter="C3", sector="s1")
     share = abs(float(got["gap"].sum())) / float(np.abs(got["gexp"]).sum())
     assert f"{share:.3%} of C3's exports in the sectors asked" in str(caught[-1].message)
+
+
+def test_ict_slice_of_a_sector_filtered_result_drops_the_group_share():
+    """DVA_group_share divides by the exporter's DVA over all sectors, which a
+    sector= result lacks: it was 1.0 (WIOD 2013, 2011, USA c14: 0.123); named as dropped."""
+    base = random_table(3, 35, seed=1)
+    sectors = [f"c{i}" for i in range(1, 36)]  # WIOD 2013's codes: ICT manufacturing is c14
+    t = gd.IOTable(base.Z, base.Y, base.countries, sectors, base.fd_categories)
+    full = gd.ict_slice(gd.decompose(t, "wwz", exporter="C1"), "ICT manufacturing")
+    assert 0 < float(full["DVA_group_share"].values[0]) < 0.5
+    got = gd.ict_slice(gd.decompose(t, "wwz", exporter="C1", sector="c14"), "ICT manufacturing")
+    assert "DVA_group_share" not in got and "DVA_group_share" in got.attrs["dropped"]
+    for v in ("DVA_absorbed_abroad_share", "DVA_importer_share"):
+        xr.testing.assert_allclose(got[v], full[v], rtol=1e-12)
