@@ -408,7 +408,7 @@ def ict_slice(
         )
     if isinstance(obj, IOTable):
         if obj.default_groups:  # ICIO's CN1, MX1, ...: parts of CHN, MEX, as decompose reports
-            if True:
+            with defer_warnings():  # its findings were warned when the table was loaded
                 obj = aggregate(obj, obj.default_groups)  # flows add up: exact
         ds, shares = _table_dataset(obj), _TABLE_SHARES
     elif isinstance(obj, xr.Dataset):

@@ -152,3 +152,25 @@ def test_aggregate_naming_a_part_warns_that_methods_merge_it(icio_like):
     assert a.default_groups["MEX"] == ["MEX", "P", "MX2"]
     r = gd.decompose(a, "wwz")
     assert "P" not in set(map(str, r["exporter"].values))
+
+
+def test_ict_slice_of_a_table_warns_its_findings_once(icio_like):
+    """The merge inside ict_slice builds a new table: its balance findings (here negative
+    value added in CN1's first industry) were warned when the table was built."""
+    from gvcdecomp import ict
+    from gvcdecomp.table import BalanceWarning
+
+    Z = icio_like.Z.copy()
+    Z[:, 2] *= 40  # CN1 s0 buys more inputs than it produces
+    with pytest.warns(BalanceWarning, match="negative value added"):
+        t = gd.IOTable(Z, icio_like.Y, COUNTRIES, icio_like.sectors, icio_like.fd_categories,
+                       year=2011, source="icio-like, negative value added")  # fmt: skip
+    t.default_groups = split_groups(t)
+    ict.USER_GROUPS[("first", None)] = (t.sectors[0],)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", BalanceWarning)
+            out = gd.ict_slice(t, "first")
+    finally:
+        del ict.USER_GROUPS[("first", None)]
+    assert "CN1" not in set(map(str, out["country"].values))
