@@ -427,6 +427,11 @@ def ict_slice(
         ys = [int(y) for y in ds["year"].values]
         return concat_years([ict_slice(ds.sel(year=y), **kw) for y in ys], ys)
     ratios, dropped, flows = _classify(ds)
+    if not flows:  # ds[[]] has no dimensions left: say why rather than fail on a KeyError
+        raise OptionError(
+            "ict_slice: no variable of the result can be sliced: "
+            + "; ".join(f"{k} ({why})" for k, why in dropped.items())
+        )
     ds = ds[flows]
     cdim = "exporter" if "exporter" in ds.dims else "country"
     ds, aggregation = _select_countries(ds, cdim, countries, sum_members)

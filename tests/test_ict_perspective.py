@@ -139,3 +139,16 @@ def test_years_of_different_perspectives_joined_are_not_summed(table):
     A, v, e, owner = dense(table)
     rows = [1 * N + table.sectors.index(c) for c in GROUP]
     np.testing.assert_allclose(out["gexp"].sel(exporter="C1").values, [e[rows].sum()] * 2)
+
+
+def test_nothing_left_to_slice_is_an_option_error(table):
+    """Every variable dropped (a sector-perspective dva alone, a VAX ratio without its
+    parts) left a Dataset without dimensions, and a KeyError on 'country'."""
+    from gvcdecomp.errors import OptionError
+    from gvcdecomp.indicators import vax_ratio
+
+    r = gd.decompose(table, "bm", approach="source", perspective="sector")[["dva"]]
+    with pytest.raises(OptionError, match='no variable .* dva \\(counted once per perimeter'):
+        gd.ict_slice(r, "pair")
+    with pytest.raises(OptionError, match="VAX_ratio \\(a ratio whose FFD_DVA, EXGR is not"):
+        gd.ict_slice(vax_ratio(table, by="sector").to_dataset(), "pair")
