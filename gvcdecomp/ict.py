@@ -418,8 +418,15 @@ def ict_slice(
             f"ict_slice expects an IOTable, a Panel or an xarray.Dataset, got {type(obj).__name__}"
         )
     if "sector" not in ds.dims:
+        world = ds.attrs.get("method") == "bm" and ds.attrs.get("option_perspective") == "world"
         raise OptionError(
-            "ict_slice: the result has no 'sector' dimension to slice (decompose by sector first)"
+            "ict_slice: the result has no 'sector' dimension to slice ("
+            + (
+                "bm's world perspective reports by exporter only; slice perspective="
+                '"exporter", level="sector")'
+                if world
+                else "decompose by sector first)"
+            )
         )
     d, codes = group_sectors(ds["sector"].values, group, optional)
     ds = _select_years(ds, years)

@@ -152,3 +152,11 @@ def test_nothing_left_to_slice_is_an_option_error(table):
         gd.ict_slice(r, "pair")
     with pytest.raises(OptionError, match="VAX_ratio \\(a ratio whose FFD_DVA, EXGR is not"):
         gd.ict_slice(vax_ratio(table, by="sector").to_dataset(), "pair")
+
+
+def test_a_world_perspective_result_names_the_sector_level_to_slice(table):
+    from gvcdecomp.errors import OptionError
+
+    r = gd.decompose(table, "bm", approach="sink", perspective="world")
+    with pytest.raises(OptionError, match="world perspective reports by exporter only"):
+        gd.ict_slice(r, "pair")
