@@ -307,6 +307,12 @@ def test_a_member_of_a_region_is_named_with_its_region():
     assert list(gd.decompose(t, "kww", groups=None, exporter="C1").exporter.values) == ["C1"]
 
 
+def test_a_code_in_another_case_is_named():
+    """Stata's icio takes exporter(usa); codes here are matched as written."""
+    with pytest.raises(gd.UnknownLabelError, match="codes are case-sensitive: 'C1'"):
+        gd.decompose(random_table(4, 3), "wwz", importer="c1")
+
+
 @pytest.mark.parametrize("dask", [False, True], ids=["in-process", "dask"])
 def test_a_code_missing_in_one_year_of_a_panel_names_the_year(dask):
     tables = {}

@@ -66,10 +66,19 @@ def check_known(name: str, value: list, existing, what: str, groups=None) -> Non
     existing = [str(e) for e in existing]
     for v in value:
         if v not in existing:
+            hint = (
+                _member_hint(name, v, groups or {}) or _group_hint(name, v)
+                or _case_hint(v, existing)
+            )  # fmt: skip
             raise UnknownLabelError(
-                f"{name}={v!r}: unknown {what} {v!r}; the result has {', '.join(existing)}"
-                + (_member_hint(name, v, groups or {}) or _group_hint(name, v))
+                f"{name}={v!r}: unknown {what} {v!r}; the result has {', '.join(existing)}{hint}"
             )
+
+
+def _case_hint(code: str, existing: list) -> str:
+    # Stata's icio takes exporter(usa); here codes are matched as written
+    same = [e for e in existing if e.casefold() == code.casefold()]
+    return f" (codes are case-sensitive: {same[0]!r})" if same else ""
 
 
 def _member_hint(name: str, code: str, groups: dict) -> str:
@@ -77,8 +86,8 @@ def _member_hint(name: str, code: str, groups: dict) -> str:
     if not within:
         return ""
     return (
-        f" ({code!r} is a member of region {within[0]!r}, whose name is the code there; "
-        f"groups=None keeps every country, {code!r} included, separate)"
+        f" ({code!r} is a member of region {within[0]!r}: pass {name}={within[0]!r}, "
+        f"or groups=None to keep {code!r} separate)"
     )
 
 
