@@ -220,9 +220,10 @@ def plot_series(
     ------
     OptionError
         More than four sources; no ``ylabel`` and no long name and units to
-        derive it from; ``variable`` is not registered; a default label in
-        ``fraction`` for values beyond ±1 (rescaled data); a DataArray with
-        more than one dimension besides ``year``.
+        derive it from; ``ylabel`` and ``units`` both given; ``variable`` is not
+        registered; a default label in ``fraction`` for values beyond ±1
+        (rescaled data); a DataArray with more than one dimension besides
+        ``year``.
     """
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
@@ -231,6 +232,8 @@ def plot_series(
     dashes = ["-", "--", ":", "-."]
     if len(given) > len(dashes):
         raise OptionError(f"plot_series draws at most {len(dashes)} sources, got {len(given)}")
+    if ylabel is not None and units is not None:  # units would be dropped unseen
+        raise OptionError("plot_series: pass ylabel= (the whole label) or units=, not both")
     sources = {k: _frame(v) for k, v in given.items()}
     if ylabel is None:
         ylabel = _series_label(next(iter(given.values())), variable, units, sources.values())

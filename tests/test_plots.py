@@ -168,3 +168,9 @@ def test_plot_series_label_does_not_keep_a_fraction_unit_through_rescaling():
     # a ratio that does exceed 1 is drawn once its unit is confirmed
     vax = (1.4 * da).rename("VAX_ratio").drop_attrs()
     assert plots.plot_series(vax, units="fraction").get_ylabel().endswith("(fraction)")
+
+
+def test_plot_series_refuses_ylabel_and_units_together():
+    frame = pd.DataFrame({"USA": [0.5, 0.6]}, index=[2000, 2001])
+    with pytest.raises(OptionError, match="ylabel= .* or units=, not both"):
+        plots.plot_series(100 * frame, ylabel="DVA share", units="%")
