@@ -370,3 +370,14 @@ def test_ict_slice_of_a_sector_filtered_result_drops_the_group_share():
     assert "DVA_group_share" not in got and "DVA_group_share" in got.attrs["dropped"]
     for v in ("DVA_absorbed_abroad_share", "DVA_importer_share"):
         xr.testing.assert_allclose(got[v], full[v], rtol=1e-12)
+
+
+def test_methods_called_directly_take_one_code_as_a_string():
+    # decompose passes lists; a method called directly with one code must not read
+    # the string as a list of letter codes, nor drop the dimension
+    from gvcdecomp.methods.kww import kww
+    from gvcdecomp.methods.wwz import wwz
+
+    t = random_table(3, 2, seed=2)
+    xr.testing.assert_identical(kww(t, exporter="C1"), kww(t, exporter=["C1"]))
+    xr.testing.assert_identical(wwz(t, exporter="C1", sector="s1"), wwz(t, exporter=["C1"], sector=["s1"]))

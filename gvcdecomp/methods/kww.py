@@ -129,7 +129,7 @@ def kww(table, groups=None, exporter=None) -> xr.Dataset:
         groups=groups,
     )  # fmt: skip
     if exporter is not None:  # before the gap check: it reports on the exporters kept
-        ds = ds.sel(exporter=exporter)
+        ds = ds.sel(exporter=[exporter] if isinstance(exporter, str) else exporter)
     return with_gap(ds, ())
 
 
