@@ -18,7 +18,7 @@ import scipy.linalg.cython_blas
 from scipy.linalg import lapack
 
 from . import threads
-from .errors import OptionError, SingularMatrixError
+from .errors import SingularMatrixError
 
 #: Reciprocal condition number of I - A below which the inverse is refused.
 RCOND_MIN = 1e-12
@@ -67,8 +67,7 @@ class LeontiefCore:
         G, N = table.G, table.N
         self.G, self.N, self.n = G, N, table.n
         self.countries, self._name = tuple(table.countries), table._name
-        rows = list(np.arange(table.n).reshape(G, N))
-        self.engine = Engine(table.Z, table.x, table._name + ": I - A", rows)
+        self.engine = Engine(table.Z, table.x, table._name + ": I - A")
         self.v, self.condition = self.engine.v, self.engine.condition
         self._regions = {}
 
@@ -128,18 +127,11 @@ class Engine:
     pivoting swaps no rows when every column of I - A is diagonally dominant
     (positive value added); ``pivoted`` records whether it swapped any, and
     ``perm`` is P as a gather (``P w = w[perm]``), used by :meth:`diag_blocks`.
-    ``country_rows`` (the row indices of each country) sets the column batches
-    in which ``B`` is solved, so that its country blocks are :meth:`diag_blocks`'.
     """
 
-    def __init__(self, Z: np.ndarray, x: np.ndarray, what: str, country_rows: list):
+    def __init__(self, Z: np.ndarray, x: np.ndarray, what: str):
         n = x.size
-        if not np.array_equal(np.concatenate(country_rows), np.arange(n)):
-            # B writes each batch of sets as one span of columns, and every column
-            raise OptionError(
-                f"{what}: country_rows must be consecutive runs of the rows 0..{n - 1}, in order"
-            )
-        self.Z, self.n, self.country_rows = Z, n, country_rows
+        self.Z, self.n = Z, n
         self.inv_x = np.divide(1.0, x, out=np.zeros(n), where=x > 0)
         M = Z * self.inv_x  # A, turned into I - A in place (same bits as eye - A)
         self.v = 1.0 - M.sum(axis=0)
@@ -157,28 +149,11 @@ class Engine:
 
     @cached_property
     def B(self) -> np.ndarray:
-        # Column batches of the country partition, each solved as diag_blocks
-        # solves it (rows k.. from the trailing factors) and then completed
-        # upwards: B's country blocks are bit for bit diag_blocks' (which then
-        # slices them from B), and the forward solves skip the zeros above each
-        # batch, (4/3) n³ flops against getrs on the identity's 2 n³.
-        n, lu = self.n, self.lu
-        B = np.empty((n, n))
-        to = np.argsort(self.perm)  # B = P W, P w = w[perm]: row r of W is row to[r] of B
+        # getrs on the identity (faster than getri in OpenBLAS) gives B ᵀ in
+        # Fortran order, i.e. B in C order
+        eye = np.eye(self.n, order="F")
         with threads.for_factors():
-            for batch in _batches(self.country_rows):
-                cols = np.concatenate([self.country_rows[g] for g in batch])
-                k, X = self._trailing(cols)
-                top = (X.T @ lu[k:, :k]).T  # rows ..k: Lᵀ₀₀ w = -Lᵀ₁₀ X (Fortran order)
-                np.negative(top, out=top)
-                _trsm(b"L", b"U", lu, 0, top, 0, m=k)
-                span = slice(cols[0], cols[-1] + 1)  # whole countries: contiguous columns
-                if self.pivoted:  # scattered in place: no stacked nor permuted copy
-                    B[to[:k], span], B[to[k:], span] = top, X
-                else:
-                    B[:k, span], B[k:, span] = top, X
-                del X, top  # freed before the next batch's: one batch of temporaries
-        return B
+            return lapack.dgetrs(self.lu, self.piv, eye, overwrite_b=True)[0].T
 
     def A_block(self, rows: np.ndarray) -> np.ndarray:
         """``A[rows, rows]`` from Z, without forming A."""
@@ -215,30 +190,32 @@ class Engine:
         Cost, for G equal blocks without pivoting: about (2/3) n³ flops, a
         quarter of an inverse's.
         """
-        if "B" in vars(self) and _same_sets(sets, self.country_rows):
-            # the same bits: B was solved in these batches (see B)
-            return [self.B[np.ix_(S, S)] for S in sets]
-        out = [None] * len(sets)
         with threads.for_factors():  # (2/3) n³ flops of BLAS-3 solves
-            for batch in _batches(sets):
-                cols = np.concatenate([sets[g] for g in batch])
-                k, X = self._trailing(cols)
-                o = 0
-                for g in batch:
-                    S = sets[g]
-                    out[g] = X[np.ix_(self.perm[S] - k, np.arange(o, o + S.size))]
-                    o += S.size
+            out = [None] * len(sets)
+            batch, width = [], 0
+            for g in sorted(range(len(sets)), key=lambda g: sets[g][0]):
+                batch.append(g)
+                width += sets[g].size
+                if width >= DIAG_BATCH:
+                    self._diag_batch(sets, batch, out)
+                    batch, width = [], 0
+            if batch:
+                self._diag_batch(sets, batch, out)
         return out
 
-    def _trailing(self, cols: np.ndarray) -> tuple[int, np.ndarray]:
-        """Rows k.. (in the factors' row order) of B's columns ``cols``: ``(k, X)``."""
+    def _diag_batch(self, sets, batch, out):
+        cols = np.concatenate([sets[g] for g in batch])
         f = int(cols.min())
         k = min(f, int(self.perm[cols].min()))
         X = np.zeros((self.n - k, cols.size), order="F")
         X[cols - k, np.arange(cols.size)] = 1.0
         _trsm(b"U", b"N", self.lu, f, X, f - k)  # Uᵀ z = e on rows f..
         _trsm(b"L", b"U", self.lu, k, X, 0)  # Lᵀ w = z on rows k..
-        return k, X
+        o = 0
+        for g in batch:
+            S = sets[g]
+            out[g] = X[np.ix_(self.perm[S] - k, np.arange(o, o + S.size))]
+            o += S.size
 
 
 def _gather(piv: np.ndarray) -> np.ndarray:
@@ -272,37 +249,16 @@ def _blas_trsm():
 _DTRSM = _blas_trsm()
 
 
-def _batches(sets: list):
-    """Indices of ``sets`` in batches of about ``DIAG_BATCH`` columns, by first row."""
-    batch, width = [], 0
-    for g in sorted(range(len(sets)), key=lambda g: sets[g][0]):
-        batch.append(g)
-        width += sets[g].size
-        if width >= DIAG_BATCH:
-            yield batch
-            batch, width = [], 0
-    if batch:
-        yield batch
+def _trsm(uplo: bytes, diag: bytes, lu: np.ndarray, start: int, X: np.ndarray, xoff: int):
+    """Solve ``Tᵀ Y = X[xoff:]`` in place, T the ``uplo`` triangle of ``lu[start:, start:]``.
 
-
-def _same_sets(a: list, b: list) -> bool:
-    return len(a) == len(b) and all(np.array_equal(s, t) for s, t in zip(a, b))
-
-
-def _trsm(uplo, diag, lu: np.ndarray, start: int, X: np.ndarray, xoff: int, m: int | None = None):
-    """Solve ``Tᵀ Y = X[xoff:xoff + m]`` in place, T the ``uplo`` triangle of
-    ``lu[start:start + m, start:start + m]`` (m: to the last row by default).
-
-    ``lu`` (n, n) and X are Fortran-ordered.
+    ``lu`` (n, n) and X are Fortran-ordered; ``n - start == X.shape[0] - xoff``.
     """
     n = lu.shape[0]
-    m = n - start if m is None else m
-    assert lu.flags.f_contiguous and X.flags.f_contiguous and xoff + m <= X.shape[0]
-    if m == 0:
-        return
+    assert lu.flags.f_contiguous and X.flags.f_contiguous and n - start == X.shape[0] - xoff
     c = ctypes.c_int
     _DTRSM(
-        b"L", uplo, b"T", diag, ctypes.byref(c(m)), ctypes.byref(c(X.shape[1])),
+        b"L", uplo, b"T", diag, ctypes.byref(c(n - start)), ctypes.byref(c(X.shape[1])),
         ctypes.byref(ctypes.c_double(1.0)), lu.ctypes.data + 8 * (start + start * n),
         ctypes.byref(c(n)), X.ctypes.data + 8 * xoff, ctypes.byref(c(X.shape[0])),
     )  # fmt: skip

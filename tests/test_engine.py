@@ -1,7 +1,6 @@
 """The factor-once engine: blocks, V B and solves from the LU factors equal a dense
 inverse's, with and without row swaps from pivoting, and the methods never form B."""
 
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -12,7 +11,7 @@ from reference import wwz_terms
 
 import gvcdecomp as gd
 from gvcdecomp import IOTable
-from gvcdecomp.core import DIAG_BATCH, Engine
+from gvcdecomp.core import Engine
 from gvcdecomp.methods.kww import TERMS as KWW_TERMS
 from gvcdecomp.methods.kww import WWZ_TO_KWW
 from gvcdecomp.methods.wwz import TERMS as WWZ_TERMS
@@ -93,7 +92,7 @@ def test_diag_blocks_of_any_row_sets_under_heavy_pivoting(seed):
     rng = np.random.default_rng(seed)
     n = 50
     Z, x = rng.uniform(0, 1, (n, n)), rng.uniform(5, 40, n)
-    e = Engine(Z, x, "test", list(np.arange(n).reshape(5, 10)))
+    e = Engine(Z, x, "test")
     assert e.pivoted
     B = np.linalg.inv(np.eye(n) - Z / x)
     order = rng.permutation(n)
@@ -103,90 +102,29 @@ def test_diag_blocks_of_any_row_sets_under_heavy_pivoting(seed):
     close(e.solve(np.eye(n)), B)
 
 
-@pytest.mark.parametrize("make", TABLES)
-def test_dense_B_holds_the_diagonal_blocks_bit_for_bit(make):
-    # B is solved in the country batches of diag_blocks: its country blocks are the
-    # blocks' very bits (so a method's result does not depend on whether another
-    # method built B first), and diag_blocks then slices them from B
-    t = make()
-    e = t.core.engine
-    countries, groups = t.core.regions().rows, t.core.regions({"P": ["C1", "C0"]}).rows
-    before, grouped = e.diag_blocks(countries), e.diag_blocks(groups)
-    B = e.B
-    close(B, dense(t)[2])
-    for S, block in zip(countries, before, strict=True):
-        np.testing.assert_array_equal(B[np.ix_(S, S)], block)
-    for old, new in zip(before, e.diag_blocks(countries), strict=True):
-        np.testing.assert_array_equal(new, old)
-    for old, new in zip(grouped, e.diag_blocks(groups), strict=True):  # solved, not sliced
-        np.testing.assert_array_equal(new, old)
-
-
-#: Tables wider than DIAG_BATCH: B's rows above every batch but the first are completed upwards.
-MULTI_BATCH = [
-    pytest.param(lambda: random_table(9, 37, seed=1), id="random-G9N37"),  # batches: 7, 2 countries
+LARGER = [
+    pytest.param(lambda: random_table(9, 37, seed=1), id="random-G9N37"),
     pytest.param(lambda: random_table(2, 260, seed=2), id="random-G2N260"),  # a country > a batch
     pytest.param(lambda: stored_output_table(12, 30, seed=3), id="stored-G12N30"),
     pytest.param(lambda: random_table(12, 30, seed=4, zero_sector=True), id="zero-G12N30"),
     pytest.param(lambda: pivoting_table(9, 37, seed=5), id="pivot-G9N37"),
-    pytest.param(lambda: pivoting_table(10, 64, seed=6), id="pivot-G10N64"),
 ]
 
 
-@pytest.mark.parametrize("make", MULTI_BATCH)
-def test_dense_B_over_several_batches(make):
+@pytest.mark.parametrize("make", LARGER)
+def test_blocks_and_B_of_tables_wider_than_a_batch(make):
+    # several DIAG_BATCH batches of block columns, rows moved across them by pivoting
     t = make()
     e, rows = t.core.engine, t.core.regions().rows
-    before = e.diag_blocks(rows)
-    close(e.B, dense(t)[2])
-    for S, block in zip(rows, before, strict=True):
-        np.testing.assert_array_equal(e.B[np.ix_(S, S)], block)
-
-
-@pytest.mark.parametrize("seed", [2, 5])
-def test_dense_B_under_heavy_pivoting_over_several_batches(seed):
-    rng = np.random.default_rng(seed)
-    G, N = 10, 60
-    n = G * N
-    Z, x = rng.uniform(0, 1, (n, n)), rng.uniform(5, 40, n) * n / 50
-    rows = list(np.arange(n).reshape(G, N))
-    e = Engine(Z, x, "test", rows)
-    assert any(e.perm[S].min() < S.min() for S in rows)  # rows moved into an earlier batch
-    before = e.diag_blocks(rows)
-    close(e.B, np.linalg.inv(np.eye(n) - Z / x))
-    for S, block in zip(rows, before, strict=True):
-        np.testing.assert_array_equal(e.B[np.ix_(S, S)], block)
-
-
-@pytest.mark.parametrize(
-    "make",
-    [lambda: random_table(10, 64, seed=1), lambda: pivoting_table(10, 64, seed=1)],
-    ids=["plain", "pivot"],
-)
-def test_dense_B_holds_one_batch_of_temporaries(make):
-    # B itself and one batch's n x DIAG_BATCH columns: neither the previous batch's
-    # nor a stacked or permuted copy (which took 1.6 and 3 batches more)
-    e = make().core.engine
-    n = e.n
-    tracemalloc.start()
-    try:
-        e.B  # noqa: B018
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak - 8 * n * n < 1.2 * 8 * n * DIAG_BATCH
-
-
-@pytest.mark.parametrize("rows", [[[0, 2], [1, 3]], [[0, 1], [2]]], ids=["mixed", "uncovered"])
-def test_engine_refuses_country_rows_that_do_not_tile_the_rows(rows):
-    # B writes each batch as one span of columns (it was wrong by 1.03 with interleaved sets)
-    rng = np.random.default_rng(0)
-    with pytest.raises(gd.OptionError, match="country_rows"):
-        Engine(rng.uniform(0, 1, (4, 4)), np.full(4, 10.0), "test", [np.array(r) for r in rows])
+    B = dense(t)[2]
+    for S, block in zip(rows, e.diag_blocks(rows), strict=True):
+        close(block, B[np.ix_(S, S)])
+    close(e.B, B)
 
 
 def test_methods_do_not_depend_on_which_built_B_first(wiod2013_dir):
-    # 2008: the LU swaps rows. WWZ and BM read the country blocks; Leontief builds B
+    # 2008: the LU swaps rows. WWZ and BM solve their blocks whether or not the
+    # dense B (which Leontief builds) exists: a call's bits do not depend on others
     def fresh():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", gd.BalanceWarning)
@@ -195,7 +133,7 @@ def test_methods_do_not_depend_on_which_built_B_first(wiod2013_dir):
     t = fresh()
     assert t.core.engine.pivoted
     alone = {m: gd.decompose(fresh(), m) for m in ("wwz", "bm")}
-    t.core.B  # noqa: B018  (built first: the blocks are then sliced from it)
+    t.core.B  # noqa: B018
     for m, ds in alone.items():
         xr.testing.assert_identical(gd.decompose(t, m), ds)
 

@@ -216,12 +216,8 @@ def run_all(table, specs: dict) -> dict:
     """
     ready = {label: _prepare(fn, table, opts) for label, (fn, opts) in specs.items()}
     table.core
-    # Leontief, which builds the dense B, first: the others then slice their
-    # country blocks from it (the very bits of solving them: Engine.B)
-    first = sorted(specs, key=lambda label: specs[label][0] is not leontief.leontief)
     with threads.for_methods(table.n):
-        done = {label: _compute(label, specs[label][0], table, *ready[label]) for label in first}
-    return {label: done[label] for label in specs}
+        return {label: _compute(label, specs[label][0], table, *ready[label]) for label in specs}
 
 
 def run_year(panel: Panel, year: int, table, specs: dict) -> dict:
