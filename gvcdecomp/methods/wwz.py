@@ -188,6 +188,8 @@ def _products(table, R, Yc, E, cells):
     c = table.core
     G, n, owner, rows = R.G, c.n, R.owner, np.arange(c.n)
     S, k = cells.S, cells.S.size
+    # every exporter in table order: views, not copies, of the (GN, G') arrays
+    pick = slice(None) if np.array_equal(S, np.arange(G)) else S
     ydom = Yc[rows, owner]  # Y^{tt}
     yall = Yc.sum(axis=1)  # Y^{t*}
     yexp = yall - ydom  # final exports Σ_{u≠t} Y^{tu}
@@ -198,7 +200,7 @@ def _products(table, R, Yc, E, cells):
     if k == G:  # every exporter: B^{rr} Y^{rs} for all s (the blocks' solves before W exists)
         BdY = R.diag_times(Yc)
         BdYdom, BdYall = BdY[rows, owner], BdY.sum(axis=1)  # B^{rr} Y^{rr}, B^{rr} Y^{r*}
-        BdY = BdY[:, S]  # in the order asked
+        BdY = BdY[:, pick]  # in the order asked
     else:
         ws = np.hstack([Yc[:, S], ydom[:, None], yall[:, None]])
         BdY, BdYdom, BdYall = np.split(_diag_times(R, ws), [k, k + 1], axis=1)
@@ -212,7 +214,7 @@ def _products(table, R, Yc, E, cells):
     W[..., 5] = BdY.T  # RDV_FIN
     # Σ_t B^{rt} Y^{ts}, B^{rs} Y^{ss} and B^{rs} Σ_{t≠s} Y^{st}: one solve, 3k columns
     # (and B Y^{t*}, B Y^{tt} when not every s is among them)
-    rhs = [Yc[:, S], R.indicator(ydom).T[:, S], R.indicator(yexp).T[:, S]]
+    rhs = [Yc[:, pick], R.indicator(ydom).T[:, pick], R.indicator(yexp).T[:, pick]]
     if k == G:  # (the sums in the order asked: up to round-off, the same)
         BY, P_dom, P_exp = np.split(c.solve(np.hstack(rhs)), 3, axis=1)
         B_ydom, BYall = P_dom.sum(axis=1), BY.sum(axis=1)
@@ -220,6 +222,7 @@ def _products(table, R, Yc, E, cells):
         sol = c.solve(np.hstack([*rhs, ydom[:, None], yall[:, None]]))
         BY, P_dom, P_exp, B_ydom, BYall = np.split(sol, [k, 2 * k, 3 * k, 3 * k + 1], axis=1)
         B_ydom, BYall = B_ydom[:, 0], BYall[:, 0]
+    del rhs  # the (G', GN) indicators: not beside W and the kernel's output
     # B_ydom = Σ_t B^{rt} Y^{tt}; BYall = Σ_t B^{rt} Y^{t*}: x only when x is the row sums
     W[..., 1] = (B_ydom - BdYdom) - P_dom.T  # DVA_INTrexI1
     # DVA_INTrexI2: (BYall - B_ydom - BdYall + BdYdom) - P_exp.T - BY.T + BdY.T + P_dom.T
