@@ -72,21 +72,20 @@ def test_a_blank_label_is_refused(tmp_path):
         load_wiod_longrun(1970, path=tmp_path)
 
 
-def test_an_invisible_character_in_a_label_is_shown_escaped(tmp_path):
-    """'AAA\\u200b' (a zero-width space, which strip() keeps) is a label of its own: the
-    message must show it escaped, not print it like AAA_D30t33 as a missing cell."""
+@pytest.mark.parametrize(
+    "column, label, message",
+    [
+        # a zero-width space, which strip() keeps, is a label of its own: shown escaped,
+        # not printed like AAA_D30t33 as a missing cell
+        ("row_country", "AAA\u200b", r"row 'AAA\\u200b_\w+', column"),
+        ("col_isic3", "   ", r"1 line\(s\) of 1970 .*col_isic3 empty"),
+    ],
+    ids=["invisible", "blank"],
+)
+def test_a_bad_csv_label_is_named(tmp_path, column, label, message):
     _, df = synthetic(seed=2)
     long = to_long(df)
-    long.loc[long.index[3], "row_country"] = "AAA\u200b"
+    long.loc[long.index[3], column] = label
     long.to_csv(tmp_path / CSV, index=False)
-    with pytest.raises(FileFormatError, match=r"row 'AAA\\u200b_\w+', column"):
-        load_wiod_longrun(1970, path=tmp_path)
-
-
-def test_a_blank_csv_label_is_named(tmp_path):
-    _, df = synthetic(seed=2)
-    long = to_long(df)
-    long.loc[long.index[3], "col_isic3"] = "   "
-    long.to_csv(tmp_path / CSV, index=False)
-    with pytest.raises(FileFormatError, match=r"1 line\(s\) of 1970 .*col_isic3 empty"):
+    with pytest.raises(FileFormatError, match=message):
         load_wiod_longrun(1970, path=tmp_path)
