@@ -468,7 +468,11 @@ def test_float64_variables_read_as_xarray_decodes_them(tmp_path):
         },
         coords={"r": [f"r{i}" for i in range(7)], "t": [0.5, 1.5, 2.5]},
     )
-    enc = {"filled": {"_FillValue": -1.0}, "scaled": {"scale_factor": 0.5, "dtype": "int16"}}
+    # "scaled" has no NaN: no _FillValue needed (xarray warns that it has none)
+    enc = {
+        "filled": {"_FillValue": -1.0},
+        "scaled": {"scale_factor": 0.5, "dtype": "int16", "_FillValue": -32768},
+    }
     f = tmp_path / "d.nc"
     ds.to_netcdf(f, engine="scipy", encoding=enc, unlimited_dims=["t"])
     got = _read(f)
