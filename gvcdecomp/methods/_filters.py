@@ -160,9 +160,9 @@ class Cells:
     """
 
     def __init__(self, R, sectors, exporter=None, sector=None):
-        # one code as a string (a method called directly): not a list of its letters
-        exporter = [exporter] if isinstance(exporter, str) else exporter
-        sector = [sector] if isinstance(sector, str) else sector
+        # as decompose reads them (a method called directly may get one code as a str)
+        exporter = None if exporter is None else as_list("exporter", exporter)
+        sector = None if sector is None else as_list("sector", sector)
         if exporter is not None:
             check_known("exporter", exporter, R.names, "region")
         if sector is not None:

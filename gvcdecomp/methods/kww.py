@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from . import _filters
 from ._result import result_dataset
 from .wwz import pair_products, with_gap
 
@@ -129,7 +130,7 @@ def kww(table, groups=None, exporter=None) -> xr.Dataset:
         groups=groups,
     )  # fmt: skip
     if exporter is not None:  # before the gap check: it reports on the exporters kept
-        ds = ds.sel(exporter=[exporter] if isinstance(exporter, str) else exporter)
+        ds = ds.sel(exporter=_filters.as_list("exporter", exporter))
     return with_gap(ds, ())
 
 
