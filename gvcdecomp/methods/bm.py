@@ -9,6 +9,7 @@ import xarray as xr
 from ..errors import OptionError
 from ..threads import serial_blas
 from ._result import result_dataset
+from .kww import by_region, offdiag_A
 from .wwz import pair_products
 
 REFERENCE = (
@@ -310,7 +311,7 @@ def _world(table, approach, groups) -> xr.Dataset:
     """
     c = table.core
     R = c.regions(groups)
-    n, G, owner, rows = c.n, R.G, R.owner, np.arange(c.n)
+    n, owner, rows = c.n, R.owner, np.arange(c.n)
     E = R.exports(table).sum(axis=1)  # E_s*, per row of s
     Yc = R.columns(table.Yc)
     ydom = Yc[rows, owner]  # Y_ss
@@ -321,21 +322,14 @@ def _world(table, approach, groups) -> xr.Dataset:
     for L, r in zip(R.L_local, R.rows):
         vl[r] = R.v[r] @ L
 
-    def offdiag(w):  # [i, t] = (A_st w_t)_i for every t ≠ s = owner[i]
-        W = np.ascontiguousarray(np.broadcast_to(w, (G, n)))[:, :, None]
-        return pair_products(c.engine, W, owner, G)[:, :, 0]
-
-    absorbed = yexp + offdiag(R.local_times(ydom)).sum(axis=1)  # Y_s* + Σ A_sr L_rr Y_rr
-    back = offdiag(R.local_times(absorbed))  # A_st L_tt [Y_t* + Σ A_tk L_kk Y_kk]
+    absorbed = yexp + offdiag_A(R, R.local_times(ydom)).sum(axis=1)  # Y_s* + Σ A_sr L_rr Y_rr
+    back = offdiag_A(R, R.local_times(absorbed))  # A_st L_tt [Y_t* + Σ A_tk L_kk Y_kk]
     fva = fcs * absorbed + np.einsum("ti,it->i", R.vb, back)  # back[i, owner[i]] = 0
 
-    def by_region(a):
-        return np.bincount(owner, weights=a, minlength=G)
-
-    dc, dva, fc = by_region(vbs * E), by_region(vl * E), by_region(fcs * E)
-    ref = np.diagonal(R.vb @ Yc) - by_region(vl * ydom)
-    fva = by_region(fva)
-    terms = {"gexp": by_region(E), "dc": dc, "dva": dva, "vax": dva - ref, "ref": ref,
+    dc, dva, fc = by_region(R, vbs * E), by_region(R, vl * E), by_region(R, fcs * E)
+    ref = np.diagonal(R.vb @ Yc) - by_region(R, vl * ydom)
+    fva = by_region(R, fva)
+    terms = {"gexp": by_region(R, E), "dc": dc, "dva": dva, "vax": dva - ref, "ref": ref,
              "ddc": dc - dva, "fc": fc, "fva": fva, "fdc": fc - fva}  # fmt: skip
     return result_dataset(
         table, terms, _DIMS[WORLD], {"exporter": list(R.names)}, method="bm",

@@ -102,7 +102,7 @@ def kww(table, groups=None, exporter=None) -> xr.Dataset:
     vb_off = R.vb.copy()  # [s, j]: (V^s B^{sr})_j for j in r ≠ s, 0 for j in s
     vb_off[owner, rows] = 0.0
 
-    dva_fin = _by_region(R, vb_ss * yexp)
+    dva_fin = by_region(R, vb_ss * yexp)
     dva_int = vb_off @ ydom
     # Σ_{t≠s,r} Y^{rt}: all of r's final exports less those used in s
     rdv_fin = np.einsum("sj,js->s", vb_off, Yc)
@@ -113,17 +113,17 @@ def kww(table, groups=None, exporter=None) -> xr.Dataset:
     vbal = np.empty(c.n)  # ... L^{ss}
     for L, r in zip(R.L_local, R.rows):
         vbal[r] = vba[r] @ L
-    rdv_int = _by_region(R, vbal * ydom)
-    ddc = _by_region(R, vbal * E)
+    rdv_int = by_region(R, vbal * ydom)
+    ddc = by_region(R, vbal * E)
 
     fv = R.vb.sum(axis=0) - vb_ss  # Σ_{t≠s} V^t B^{ts}
-    fva_fin = _by_region(R, fv * yexp)
-    fva_int = _by_region(R, fv * _offdiag_A_times(R, R.local_times(ydom)))
-    fdc = _by_region(R, fv * _offdiag_A_times(R, R.local_times(E)))
+    fva_fin = by_region(R, fv * yexp)
+    fva_int = by_region(R, fv * offdiag_A(R, R.local_times(ydom)).sum(axis=1))
+    fdc = by_region(R, fv * offdiag_A(R, R.local_times(E)).sum(axis=1))
 
     values = (dva_fin, dva_int, dva_intrex, rdv_fin, rdv_int, ddc, fva_fin, fva_int, fdc)
     variables = dict(zip(TERMS, values, strict=True))
-    variables["gexp"] = _by_region(R, E)
+    variables["gexp"] = by_region(R, E)
     variables["gap"] = variables["gexp"] - sum(values)
     ds = result_dataset(
         table, variables, ("exporter",), {"exporter": list(R.names)}, "kww", REFERENCE,
@@ -164,19 +164,14 @@ def kww_from_wwz(wwz_ds: xr.Dataset) -> xr.Dataset:
     return out
 
 
-def _by_region(R, a: np.ndarray) -> np.ndarray:
+def by_region(R, a: np.ndarray) -> np.ndarray:
     """Entries of a (GN,) array summed over the rows of each region: (G',)."""
     return np.bincount(R.owner, weights=a, minlength=R.G)
 
 
-def _offdiag_A_times(R, W: np.ndarray) -> np.ndarray:
-    """``Σ_{r≠s} A^{sr} W[r-rows, s]`` for every row of every region s, as (GN,).
-
-    Column s of W (GN, G') holds, in the rows of region r, the vector that
-    A^{sr} multiplies; a (GN,) vector stands for the same vector in every
-    column. Runs the WWZ owner-label kernel over the rows of Z x̂⁻¹.
+def offdiag_A(R, w: np.ndarray) -> np.ndarray:
+    """``[i, t] = (A^{st} w_t)_i`` for every region t ≠ s = owner of row i (0 for t = s):
+    (GN, G'), w of shape (GN,). Runs the WWZ owner-label kernel over the rows of Z x̂⁻¹.
     """
-    if W.ndim == 1:
-        W = np.broadcast_to(W[:, None], (W.size, R.G))
-    Ws = np.ascontiguousarray(W.T)[:, :, None]  # [s, j, 0]
-    return pair_products(R.engine, Ws, R.owner, R.G)[:, :, 0].sum(axis=1)
+    W = np.ascontiguousarray(np.broadcast_to(w, (R.G, w.size)))[:, :, None]  # [s, j, 0]
+    return pair_products(R.engine, W, R.owner, R.G)[:, :, 0]
