@@ -35,13 +35,14 @@ import platform
 import sys
 import time
 import warnings
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 
 import gvcdecomp as gd
-from gvcdecomp.core import Engine
+# the engine's solves, blocks and V B through the dense B (the path before the engine)
+from gvcdecomp.core import dense_solves as dense_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import fresh, traced  # noqa: E402
@@ -61,20 +62,6 @@ DEFAULT = ("wwz", "kww", "bm", "leontief")
 #: Methods run at the GLORIA size, and those whose dense path is measured there
 #: (each dense run costs about an inverse: 10 minutes or more on this machine).
 GLORIA_METHODS, GLORIA_DENSE = ("wwz", "bm", "kww"), ("wwz",)
-
-
-@contextmanager
-def dense_path():
-    """The engine's solves, blocks and V B through the dense B (the path before the engine)."""
-    saved = {k: vars(Engine)[k] for k in ("solve", "solve_t", "diag_blocks")}
-    Engine.solve = lambda self, W: self.B @ W
-    Engine.solve_t = lambda self, W: self.B.T @ W
-    Engine.diag_blocks = lambda self, sets: [self.B[np.ix_(s, s)] for s in sets]
-    try:
-        yield
-    finally:
-        for k, f in saved.items():
-            setattr(Engine, k, f)
 
 
 def least_time(fn, repeat):

@@ -4,13 +4,18 @@ The model is kept as the LU factors of (I - A)ᵀ, never as the dense inverse:
 every decomposition needs products with B = (I - A)⁻¹ or Bᵀ on a few right-hand
 sides, and the diagonal blocks B^{rr}, which triangular solves on the trailing
 part of the factors give at about a quarter of the inverse's cost (see
-docs/numerics.md, "The engine"). The dense B is built only on request.
+docs/numerics.md, "The engine"). The dense B is built only on request; once a
+call needs it, the call reads everything else from it too (:func:`dense_solves`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
-from collections.abc import Iterable, Mapping
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 
 import numpy as np
@@ -22,6 +27,63 @@ from .errors import SingularMatrixError
 
 #: Reciprocal condition number of I - A below which the inverse is refused.
 RCOND_MIN = 1e-12
+
+# Inside dense_solves(): solves, diagonal blocks and V B are read from the dense B.
+# A context variable, so that calls in other Python threads keep their own path.
+_DENSE = contextvars.ContextVar("gvcdecomp_dense_solves", default=False)
+
+
+@contextmanager
+def dense_solves():
+    """Within the block, the engine's solves (``B W``, ``Bᵀ W``), diagonal blocks
+    and ``V B`` are products with, and slices of, the dense B (built on first use).
+
+    Why: a call that forms B anyway (Leontief's ``va_origin``, Borin–Mancini's
+    pair perimeters) then pays nothing more for the blocks and solves, which
+    cost about 0.5 of an inverse from the factors. The numbers differ from the
+    factors' path in the last bits only (about 1e-16 of the largest flow: two
+    roundings of the same B); which path a call takes depends on what it computes, never on
+    what earlier calls cached (``decompose`` decides it per call, see
+    :func:`gvcdecomp.methods.forms_B`).
+    """
+    with _on_path(True):
+        yield
+
+
+@contextmanager
+def _on_path(dense: bool):
+    token = _DENSE.set(dense)
+    try:
+        yield
+    finally:
+        _DENSE.reset(token)
+
+
+def dense_when(forms_B: Callable[..., bool]):
+    """Decorator of a method ``fn(table, ...)`` that forms the dense B for some
+    options: ``forms_B(**options)`` (every parameter but ``table``, defaults
+    applied) says when, and the method then runs in :func:`dense_solves`, so
+    its other quantities come from that B. Kept as ``method.forms_B``."""
+
+    def wrap(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def method(*args, **kwargs):
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as e:  # as the undecorated call names itself
+                raise TypeError(f"{fn.__name__}(): {e}") from None
+            bound.apply_defaults()
+            options = dict(list(bound.arguments.items())[1:])
+            with dense_solves() if forms_B(**options) else nullcontext():
+                return fn(*args, **kwargs)
+
+        method.forms_B = forms_B
+        return method
+
+    return wrap
+
 
 #: Columns of identity per triangular solve when computing diagonal blocks: wide
 #: enough for BLAS-3 speed, narrow enough that few blocks start their solve above
@@ -73,13 +135,14 @@ class LeontiefCore:
 
     @property
     def A(self) -> np.ndarray:
-        """Technical coefficients ``Z x̂⁻¹`` (GN, GN), built on first use."""
-        return self.engine.A
+        """Technical coefficients ``Z x̂⁻¹`` (GN, GN), built on first use; read-only."""
+        return _read_only(self.engine.A)
 
     @property
     def B(self) -> np.ndarray:
-        """The dense Leontief inverse ``(I - A)⁻¹`` (GN, GN), built on first use."""
-        return self.engine.B
+        """The dense Leontief inverse ``(I - A)⁻¹`` (GN, GN), built on first use; read-only
+        (every later result of the table reads the cached B)."""
+        return _read_only(self.engine.B)
 
     def solve(self, W: np.ndarray) -> np.ndarray:
         """``B W`` for W of shape (GN,) or (GN, k), without forming B."""
@@ -97,7 +160,8 @@ class LeontiefCore:
         Cached per grouping. See :class:`Regions`.
         """
         groups = normalize_groups(groups, self.countries)  # members read once, validated
-        key = None if not groups else tuple(groups.items())
+        # per path: blocks and V B from the factors and from the dense B differ in the last bits
+        key = (None if not groups else tuple(groups.items()), _DENSE.get())
         if key not in self._regions:
             self._regions[key] = Regions(self, groups)
         return self._regions[key]
@@ -111,6 +175,14 @@ class LeontiefCore:
     def local_times(self, w: np.ndarray) -> np.ndarray:
         """``L_ss w_s`` for every country s, for w of shape (GN,) or (GN, k)."""
         return self.regions().local_times(w)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    # a view: the cached array stays writeable for the numba kernels (a read-only
+    # array is another type to them, compiled anew)
+    view = a.view()
+    view.flags.writeable = False
+    return view
 
 
 class Engine:
@@ -160,11 +232,16 @@ class Engine:
         return self.Z[np.ix_(rows, rows)] * self.inv_x[rows]
 
     def solve(self, W: np.ndarray) -> np.ndarray:
-        """``B W`` (``getrs`` on the factors), W of shape (GN,) or (GN, k)."""
+        """``B W`` (``getrs`` on the factors; a product with B in :func:`dense_solves`),
+        W of shape (GN,) or (GN, k)."""
+        if _DENSE.get():
+            return self.B @ np.asarray(W, dtype=float)
         return self._getrs(W, trans=1)
 
     def solve_t(self, W: np.ndarray) -> np.ndarray:
-        """``Bᵀ W``, W of shape (GN,) or (GN, k)."""
+        """``Bᵀ W``, W of shape (GN,) or (GN, k) (as :meth:`solve`)."""
+        if _DENSE.get():
+            return self.B.T @ np.asarray(W, dtype=float)
         return self._getrs(W, trans=0)
 
     def _getrs(self, W, trans):
@@ -188,8 +265,10 @@ class Engine:
         blocks solve further up, exactly). Sets are taken in order of their first
         row and solved ``DIAG_BATCH`` columns at a time (BLAS-3 ``trsm``).
         Cost, for G equal blocks without pivoting: about (2/3) n³ flops, a
-        quarter of an inverse's.
+        quarter of an inverse's. In :func:`dense_solves`: slices of B.
         """
+        if _DENSE.get():
+            return [self.B[np.ix_(S, S)] for S in sets]
         with threads.for_factors():  # (2/3) n³ flops of BLAS-3 solves
             out = [None] * len(sets)
             batch, width = [], 0
@@ -292,14 +371,15 @@ class Regions:
         self.rows = [np.flatnonzero(self.owner == g) for g in range(self.G)]
         self._country_region = country_region
         self.is_countries = not groups
+        self.dense = _DENSE.get()  # the path its cached blocks and V B come from
 
     @property
     def A(self) -> np.ndarray:
-        return self.engine.A
+        return _read_only(self.engine.A)
 
     @property
     def B(self) -> np.ndarray:
-        return self.engine.B
+        return _read_only(self.engine.B)
 
     @cached_property
     def L_local(self) -> list:
@@ -312,12 +392,14 @@ class Regions:
 
     @cached_property
     def Bd(self) -> list:
-        return self.engine.diag_blocks(self.rows)
+        with _on_path(self.dense):  # whoever reads it first
+            return self.engine.diag_blocks(self.rows)
 
     @cached_property
     def vb(self) -> np.ndarray:
         # one solve with Bᵀ and G' right-hand sides: row g is Σ_{i in g} v_i B_i·
-        return np.ascontiguousarray(self.engine.solve_t(self.indicator(self.v).T).T)
+        with _on_path(self.dense):
+            return np.ascontiguousarray(self.engine.solve_t(self.indicator(self.v).T).T)
 
     def indicator(self, w: np.ndarray) -> np.ndarray:
         """(G', GN) matrix with ``w_j`` in row ``owner[j]``, column j, zero elsewhere.

@@ -30,13 +30,13 @@ def labelled(table, what: str) -> xr.DataArray:
     cs, using = ["country", "sector"], ["using_country", "using_sector"]
     coords = {"country": list(table.countries), "sector": list(table.sectors),
               "using_country": list(table.countries), "using_sector": list(table.sectors)}
+    # copies, or read-only views of A and B: what later results read must not change
     if what == "v":
-        values, dims = c.v.reshape(G, N), cs
+        values, dims = c.v.reshape(G, N).copy(), cs
     elif what == "L_local":
-        values, dims = np.asarray(c.L_local), [*cs, "using_sector"]
+        values, dims = np.array(c.L_local), [*cs, "using_sector"]
     else:
-        m = {"A": c.A, "B": c.B}.get(what)
-        m = c.v[:, None] * c.B if m is None else m
+        m = c.A if what == "A" else c.B if what == "B" else c.v[:, None] * c.B
         values, dims = m.reshape(G, N, G, N), [*cs, *using]
     da = xr.DataArray(
         values, dims=dims, coords={k: coords[k] for k in dims}, name=what,

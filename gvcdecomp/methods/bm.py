@@ -6,6 +6,7 @@ import numba
 import numpy as np
 import xarray as xr
 
+from ..core import dense_when
 from ..errors import OptionError
 from ..threads import serial_blas
 from ._result import result_dataset
@@ -48,6 +49,20 @@ TERMS = ("gexp", "dc", "dva", "vax", "ref", "ddc", "fc", "fva", "fdc")
 GVC_TERMS = ("davax", "gvc", "gvcb", "gvcf")
 
 
+def forms_B(approach="source", perspective="exporter", level=None, **_) -> bool:
+    """Whether :func:`bm` forms the dense B: the pair perimeters (bilateral
+    perspectives) and, with the sink approach, an importer dimension (the sector
+    perimeters by importer and ``vaxim`` read every block ``B_rs``)."""
+    level = perspective if level is None else level
+    if not (isinstance(perspective, str) and isinstance(level, str)):
+        return False  # bm refuses it with its own message
+    if perspective not in PERSPECTIVES:  # world (or an option bm refuses)
+        return False
+    by_importer = "importer" in _DIMS.get(level, ())
+    return perspective in ("bilateral", "sectoral-bilateral") or (approach == "sink" and by_importer)
+
+
+@dense_when(forms_B)
 def bm(
     table,
     approach: str = "source",
@@ -401,7 +416,8 @@ class _Blocks:
         with serial_blas():
             # every pair's C = A_sr B_rs reads every off-diagonal block of B: the dense
             # A and B (built once, cached) are the least this needs
-            return _pairs(self.c.A, self.c.B, self.rows, self.sizes, self.N, X, mode, sectoral)
+            e = self.c.engine  # its arrays, not the core's read-only views (another numba type)
+            return _pairs(e.A, e.B, self.rows, self.sizes, self.N, X, mode, sectoral)
 
     def M(self, S: np.ndarray) -> np.ndarray:
         """``I + A_Ω B_{·s}`` for Ω = all exports of s, as ``(I - A_ss) B_ss``: (bs, m, m).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from ..core import dense_when
 from ..errors import OptionError
 from . import _filters
 from ._result import result_dataset
@@ -17,6 +18,13 @@ REFERENCE = (
 
 POSTS = ("exports", "final", "output")
 
+
+def forms_B(exporter=None, sector=None, **_) -> bool:
+    """Whether :func:`leontief` forms the dense B: at full detail, without filters."""
+    return exporter is None and sector is None
+
+
+@dense_when(forms_B)
 
 def leontief(table, post: str = "exports", groups=None, exporter=None, sector=None) -> xr.Dataset:
     r"""Value added by source country and industry embodied in each sector's flows.
@@ -55,7 +63,7 @@ def leontief(table, post: str = "exports", groups=None, exporter=None, sector=No
     | destination]); units of the table. ``va_origin`` is GN x GN by nature, so
     this method uses the core's dense B (built from the LU factors on first use
     and cached; with a filter, the solve above); the other variables
-    come from solves with the factors.
+    come from products with that B (with a filter: solves with the factors).
     """
     if post not in POSTS:
         raise OptionError(f"leontief: post must be one of {POSTS}, got {post!r}")
