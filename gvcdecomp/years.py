@@ -15,7 +15,7 @@ def is_years(data) -> bool:
     return isinstance(data, Mapping) and not isinstance(data, xr.Dataset)
 
 
-def concat_years(results: list, years: list):
+def concat_years(results: list, years: list, arrays: dict | None = None):
     """Concatenate one result per year along ``year``.
 
     Each result gets its year as a coordinate if it has none. An attribute
@@ -25,6 +25,7 @@ def concat_years(results: list, years: list):
     year's. A result whose own ``year`` differs from its key (a mapping
     ``{2001: table of 2000}``) is a :class:`~gvcdecomp.errors.LabelError`, as
     in a Panel: the data would carry one year and its source another.
+    ``arrays``: see :class:`~gvcdecomp.panel.YearStacker`.
     """
     from .panel import check_same_labels, same_attr, stack_years
 
@@ -34,7 +35,7 @@ def concat_years(results: list, years: list):
     check_same_labels(results, years)  # concat would fill the labels of other years with NaN
     parts = [r if "year" in r.coords else r.assign_coords(year=y) for r, y in zip(results, years)]
     if isinstance(parts[0], xr.Dataset):
-        out = stack_years(parts)  # xr.concat(parts, "year", combine_attrs="drop_conflicts"), faster
+        out = stack_years(parts, arrays)  # xr.concat(parts, "year", combine_attrs="drop_conflicts"), faster
     else:  # a DataArray (vax_ratio, rca_va, upstreamness, ...)
         out = xr.concat(parts, dim="year", combine_attrs="drop_conflicts")
     keys = dict.fromkeys(k for r in results for k in r.attrs)

@@ -145,3 +145,25 @@ def test_panel_results_keep_every_years_attributes():
         assert f"{y}: {one.attrs['source']}" in ds.attrs["source"]
         assert f"{y}: {one.attrs['gap_world']}" in ds.attrs["gap_world"]
         np.testing.assert_array_equal(ds["gap"].sel(year=y).values, one["gap"].values)
+
+
+def test_a_panel_holds_its_results_once():
+    """Years are stacked as they come (panel.YearStacker): the peak is the result
+    plus one year's work, not the years' arrays and then their stack."""
+    import tracemalloc
+
+    years = list(range(2000, 2040))
+    panel = gd.Panel(years, lambda y: random_table(G=10, N=8, seed=y - 2000), "test")
+    gd.decompose(gd.Panel(years[:2], panel._load, "warm"), "leontief", progress=False)
+    tracemalloc.start()
+    try:
+        out = gd.decompose(panel, "leontief", progress=False)
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    size = out.nbytes
+    assert size > 1_000_000 and current >= size
+    assert peak - size < 0.5 * size, (peak, size)
+    one = gd.decompose(random_table(G=10, N=8, seed=7), "leontief")
+    for k in one.data_vars:  # a year's values are where they belong
+        np.testing.assert_array_equal(out[k].sel(year=2007).values, one[k].values)

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from .. import threads
 from ..core import dense_solves
 from ..errors import OptionError, UnknownLabelError
-from ..panel import Panel
+from ..panel import Panel, YearStacker
 from ..table import IOTable
 from ..years import concat_years
 from . import _filters, bm, kww, leontief, wwz
@@ -128,16 +128,23 @@ def decompose(
         desc = "+".join(specs)
         if client is None:
             years = tqdm(data.years, desc=desc, disable=not show)
-            # one year at a time: the table and its core are freed when run_year returns;
-            # warnings are held while the bar runs, the years' balance findings summarised
+            # one year at a time: the table and its core are freed when run_year returns,
+            # its results copied into arrays of every year (YearStacker); warnings are
+            # held while the bar runs, the years' balance findings summarised
+            stacks = {k: YearStacker(len(data)) for k in specs}
             with data.collecting(hold=True):
-                per_year = [run_year(data, y, data[y], specs) for y in years]
+                for y in years:
+                    for k, r in run_year(data, y, data[y], specs).items():
+                        stacks[k].add(r)
+            parts = {k: s.parts for k, s in stacks.items()}
+            arrays = {k: s.arrays for k, s in stacks.items()}
         else:
             from ..distributed import map_years
 
             per_year = map_years(data, specs, client, show, desc=desc)
+            parts, arrays = {k: [r[k] for r in per_year] for k in specs}, {}
         # concat_years refuses differing country/sector sets (concat would fill them with NaN)
-        out = {k: concat_years([r[k] for r in per_year], data.years) for k in specs}
+        out = {k: concat_years(parts[k], data.years, arrays.get(k)) for k in specs}
     else:
         hint = " (for a dict of tables: gd.Panel(years, tables.get, source))"
         hint = hint if isinstance(data, Mapping) else ""
