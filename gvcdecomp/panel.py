@@ -214,8 +214,8 @@ class YearStacker:
     """One result per year, stacked along ``year`` as the years come.
 
     :meth:`add` copies each Dataset's variables into arrays that hold every
-    year (allocated at the first year) and leaves the year's Dataset holding
-    views of them; :func:`stack_years` (through
+    year (allocated at the first year) and changes the year's Dataset to hold
+    views of them (the Datasets given are the stacker's to keep); :func:`stack_years` (through
     :func:`~gvcdecomp.years.concat_years`, given ``arrays``) then takes those
     arrays as they are. Why: a panel's results are held once instead of twice
     (the years' own arrays, then their stack): the four default methods on
