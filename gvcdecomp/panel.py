@@ -235,16 +235,18 @@ class YearStacker:
             }
         if self.arrays is not None and self._fits(result):
             for n, big in self.arrays.items():
-                big[j] = result[n].values
-                result.variables[n].data = big[j]  # the year's own array is freed
+                v = result.variables[n]  # the Variable: ds[n] would build a DataArray
+                big[j] = v.values
+                v.data = big[j]  # the year's own array is freed
         self.parts.append(result)
 
     def _fits(self, r) -> bool:
-        return (
-            isinstance(r, xr.Dataset) and len(self.parts) < self.n_years
-            and list(r.data_vars) == list(self.arrays)
-            and all(r[n].shape == a.shape[1:] and r[n].dtype == a.dtype for n, a in self.arrays.items())
-        )  # fmt: skip
+        if not (isinstance(r, xr.Dataset) and len(self.parts) < self.n_years):
+            return False
+        v = r.variables
+        return list(r.data_vars) == list(self.arrays) and all(
+            v[n].shape == a.shape[1:] and v[n].dtype == a.dtype for n, a in self.arrays.items()
+        )
 
 
 def _is_view(a: np.ndarray, b: np.ndarray) -> bool:
@@ -279,21 +281,22 @@ def stack_years(results: list, arrays: dict | None = None) -> xr.Dataset:
         return (
             "year" in r.coords and r["year"].ndim == 0 and "year" not in r.dims
             and list(r.data_vars) == names and [c for c in r.coords if c != "year"] == labels
-            and all(r[n].dims == first[n].dims for n in names)
+            and all(r.variables[n].dims == first.variables[n].dims for n in names)
         )  # fmt: skip
 
     if any(first[c].dims != (c,) for c in labels) or not all(map(plain, results)):
         return xr.concat(results, dim="year", data_vars="all", coords="different",
                          compat="equals", combine_attrs="drop_conflicts")  # fmt: skip
     def stacked(n):
-        values = [r[n].values for r in results]
+        values = [r.variables[n].values for r in results]
         big = (arrays or {}).get(n)
         if big is not None and len(big) == len(values) and all(map(_is_view, values, big)):
             return big
         return np.stack(values)
 
     data = {
-        n: (("year", *first[n].dims), stacked(n), _common_attrs([r[n].attrs for r in results]))
+        n: (("year", *first.variables[n].dims), stacked(n),
+            _common_attrs([r.variables[n].attrs for r in results]))
         for n in names
     }  # fmt: skip
     coords = {c: first.coords[c].variable for c in labels}
