@@ -42,9 +42,9 @@ def dense_solves():
     pair perimeters) then pays nothing more for the blocks and solves, which
     cost about 0.5 of an inverse from the factors. The numbers differ from the
     factors' path in the last bits only (about 1e-16 of the largest flow: two
-    roundings of the same B); which path a call takes depends on what it computes, never on
-    what earlier calls cached (``decompose`` decides it per call, see
-    :func:`gvcdecomp.methods.forms_B`).
+    roundings of the same B); which path a call takes depends on what it
+    computes, never on what earlier calls cached (``decompose`` decides it
+    per call, see :func:`gvcdecomp.methods.forms_B`).
     """
     with _on_path(True):
         yield
@@ -145,11 +145,12 @@ class LeontiefCore:
         return _read_only(self.engine.B)
 
     def solve(self, W: np.ndarray) -> np.ndarray:
-        """``B W`` for W of shape (GN,) or (GN, k), without forming B."""
+        """``B W`` for W of shape (GN,) or (GN, k), from the factors (from the
+        dense B inside :func:`dense_solves`)."""
         return self.engine.solve(W)
 
     def solve_t(self, W: np.ndarray) -> np.ndarray:
-        """``Bᵀ W`` for W of shape (GN,) or (GN, k), without forming B."""
+        """``Bᵀ W`` for W of shape (GN,) or (GN, k), as :meth:`solve`."""
         return self.engine.solve_t(W)
 
     def regions(self, groups=None) -> "Regions":
