@@ -50,8 +50,8 @@ def decompose(
         from instead of solving again with the factors (the panel of the four
         default methods: about 15 % faster); their numbers then differ from a
         one-method call's in the last bits (about 1e-16 of the largest flow;
-        a cell whose terms cancel differs more relative to itself). The label is the method's
-        name; a method listed more than once is labelled by its name and its
+        a cell whose terms cancel differs more relative to itself). The label
+        is the method's name; a method listed more than once is labelled by its name and its
         own options, ``"bm[approach=sink, perspective=bilateral]"`` (a mapping
         value, such as ``groups``, shows its keys: ``groups={EU}``), except an
         entry without options of its own, which keeps the plain name.

@@ -25,7 +25,6 @@ def forms_B(exporter=None, sector=None, **_) -> bool:
 
 
 @dense_when(forms_B)
-
 def leontief(table, post: str = "exports", groups=None, exporter=None, sector=None) -> xr.Dataset:
     r"""Value added by source country and industry embodied in each sector's flows.
 
