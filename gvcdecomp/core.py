@@ -171,7 +171,9 @@ class LeontiefCore:
     # indicators that work country by country.
     @cached_property
     def L_local(self) -> np.ndarray:
-        return np.stack(self.regions().L_local)
+        out = np.stack(self.regions().L_local)
+        out.flags.writeable = False
+        return out
 
     def local_times(self, w: np.ndarray) -> np.ndarray:
         """``L_ss w_s`` for every country s, for w of shape (GN,) or (GN, k)."""
@@ -208,6 +210,7 @@ class Engine:
         self.inv_x = np.divide(1.0, x, out=np.zeros(n), where=x > 0)
         M = Z * self.inv_x  # A, turned into I - A in place (same bits as eye - A)
         self.v = 1.0 - M.sum(axis=0)
+        self.v.flags.writeable = False  # read by every result of the table: not to be edited
         np.negative(M, out=M)
         M.flat[:: n + 1] += 1.0
         with threads.for_factors():
@@ -386,10 +389,13 @@ class Regions:
     def L_local(self) -> list:
         # G' small inverses: a second BLAS thread only spins (50x slower on 2 cores)
         with threads.for_methods(max(r.size for r in self.rows)):
-            return [
+            out = [
                 _inverse(np.eye(r.size) - self.engine.A_block(r), f"{self._name}: I - A_ss for {name}")[0]
                 for name, r in zip(self.names, self.rows)
             ]
+        for L in out:  # cached, read by every later result
+            L.flags.writeable = False
+        return out
 
     @cached_property
     def Bd(self) -> list:

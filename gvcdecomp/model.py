@@ -23,6 +23,8 @@ def labelled(table, what: str) -> xr.DataArray:
     using_country, using_sector); ``"L_local"`` (country, sector, using_sector);
     ``"v"`` (country, sector). Read from the cached model (no new inverse);
     ``"VB"`` is formed here (GN x GN). Dimensionless (per unit of output).
+    ``"A"`` and ``"B"`` are read-only views of the cached arrays (every later
+    result of the table reads them; ``.copy()`` to edit); the others are copies.
     """
     if what not in QUANTITIES:
         raise OptionError(f"what must be one of {', '.join(QUANTITIES)}, got {what!r}")

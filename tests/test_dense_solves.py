@@ -171,3 +171,16 @@ def test_the_cached_A_and_B_cannot_be_changed_through_the_api():
     got = gd.decompose(t, ["kww", "leontief"])
     for k in want:
         xr.testing.assert_identical(got[k], want[k])
+
+
+def test_the_cores_value_added_and_local_inverses_are_read_only():
+    """Every later result of the table reads them: an edit must fail, not change them."""
+    t = random_table(seed=41)
+    want = gd.decompose(random_table(seed=41), ["wwz", "kww"])
+    for a in (t.core.v, t.core.L_local, t.core.regions().L_local[0]):
+        with pytest.raises(ValueError, match="read-only"):
+            a[0] = 0.0
+    got = gd.decompose(t, ["wwz", "kww"])
+    for k in want:
+        xr.testing.assert_identical(got[k], want[k])
+        got[k]["gexp"] *= 2.0  # results themselves stay the user's to change
