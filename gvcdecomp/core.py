@@ -33,7 +33,6 @@ RCOND_MIN = 1e-12
 _DENSE = contextvars.ContextVar("gvcdecomp_dense_solves", default=False)
 
 
-@contextmanager
 def dense_solves():
     """Within the block, the engine's solves (``B W``, ``Bᵀ W``), diagonal blocks
     and ``V B`` are products with, and slices of, the dense B (built on first use).
@@ -44,10 +43,9 @@ def dense_solves():
     factors' path in the last bits only (about 1e-16 of the largest flow: two
     roundings of the same B); which path a call takes depends on what it
     computes, never on what earlier calls cached (``decompose`` decides it
-    per call, see :func:`gvcdecomp.methods.forms_B`).
+    per call, see :func:`gvcdecomp.methods.forms_B`). A context manager.
     """
-    with _on_path(True):
-        yield
+    return _on_path(True)
 
 
 @contextmanager
